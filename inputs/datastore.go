@@ -1,0 +1,123 @@
+package inputs
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/azmlbatch/azmlbatch/internal/armid"
+)
+
+// DatastoreInput is a path on a datastore registered in the workspace.
+type DatastoreInput struct {
+	uri       string
+	datastore string
+	path      string
+	kind      Kind
+	mode      Mode
+}
+
+// Datastore returns a uri_folder input for path on datastore. datastore is a
+// datastore name (sent as azureml://datastores/<name>/paths/<path>) or a datastore
+// ARM id (sent as <id>/paths/<path>).
+func Datastore(datastore, path string) DatastoreInput {
+	d := DatastoreInput{path: path, kind: KindURIFolder}
+	if p, ok := armid.ParseDatastoreID(datastore); ok && p.Path == "" {
+		d.datastore = p.Datastore
+		d.uri = strings.TrimRight(datastore, "/") + "/paths/" + path
+	} else {
+		d.datastore = datastore
+		d.uri = "azureml://datastores/" + datastore + "/paths/" + path
+	}
+	return d
+}
+
+// DatastoreURI parses azureml://datastores/<ds>/paths/<p>, the long
+// azureml://subscriptions/.../workspaces/.../datastores/<ds>/paths/<p> form, or a
+// datastore ARM id followed by /paths/<p>. The URI is sent exactly as given.
+func DatastoreURI(uri string) (DatastoreInput, error) {
+	p, ok := armid.ParseDatastoreURI(uri)
+	if !ok {
+		p, ok = armid.ParseDatastoreID(uri)
+		if ok && p.Path == "" {
+			return DatastoreInput{}, invalid(uri, "the datastore id has no /paths/<path> part", "append /paths/<path inside the datastore> to the datastore id")
+		}
+	}
+	if !ok {
+		return DatastoreInput{}, invalid(uri, "not a datastore path",
+			"use azureml://datastores/<datastore>/paths/<path> or <datastore ARM id>/paths/<path>")
+	}
+	return DatastoreInput{uri: uri, datastore: p.Datastore, path: p.Path, kind: KindURIFolder}, nil
+}
+
+// File returns a copy that reads the path as a single file (uri_file).
+func (d DatastoreInput) File() DatastoreInput { d.kind = KindURIFile; return d }
+
+// Folder returns a copy that reads the path as a folder (uri_folder).
+func (d DatastoreInput) Folder() DatastoreInput { d.kind = KindURIFolder; return d }
+
+// WithMode returns a copy with the given input mode.
+func (d DatastoreInput) WithMode(m Mode) DatastoreInput { d.mode = m; return d }
+
+// URI returns the URI sent to the service.
+func (d DatastoreInput) URI() string { return d.uri }
+
+// DatastoreName returns the datastore's name.
+func (d DatastoreInput) DatastoreName() string { return d.datastore }
+
+// Path returns the path inside the datastore.
+func (d DatastoreInput) Path() string { return d.path }
+
+// Kind returns uri_folder or uri_file.
+func (d DatastoreInput) Kind() Kind { return d.kind }
+
+// Mode returns the input mode ("" = deployment default).
+func (d DatastoreInput) Mode() Mode { return d.mode }
+
+// String returns the URI.
+func (d DatastoreInput) String() string { return d.uri }
+
+var datastoreName = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
+
+// Validate checks the datastore name and path.
+func (d DatastoreInput) Validate() error {
+	if err := ValidateDatastoreName(d.datastore); err != nil {
+		return err
+	}
+	if err := ValidateDatastorePath(d.path); err != nil {
+		return err
+	}
+	if err := validateDataKind(d.kind); err != nil {
+		return err
+	}
+	return validateMode(d.mode)
+}
+
+// ValidateDatastoreName checks a datastore name: letters, digits and underscores.
+func ValidateDatastoreName(name string) error {
+	if name == "" {
+		return invalid("", "the datastore name is empty", "name the datastore, for example workspaceblobstore")
+	}
+	if !datastoreName.MatchString(name) {
+		return invalid(name, "a datastore name may contain only letters, digits and underscores", "use the datastore's registered name (az ml datastore list) or its ARM id")
+	}
+	return nil
+}
+
+// ValidateDatastorePath checks a path inside a datastore.
+func ValidateDatastorePath(p string) error {
+	if strings.TrimSpace(p) == "" {
+		return invalid(p, "the path inside the datastore is empty", "give the folder or file path inside the datastore, for example heart-disease-uci-unlabeled")
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == ".." {
+			return invalid(p, "the datastore path contains \"..\"", "give the path from the datastore's root without .. segments")
+		}
+	}
+	if strings.ContainsAny(p, "\\\x00?#") {
+		return invalid(p, fmt.Sprintf("the datastore path contains one of %q", "\\ NUL ? #"), "use forward slashes and no query or fragment")
+	}
+	return nil
+}
+
+func (DatastoreInput) input() {}
