@@ -1,0 +1,44 @@
+package batchendpoint
+
+// JobStatus is the status of a batch job as the service reports it.
+type JobStatus string
+
+// Job statuses (Azure ML JobStatus). Terminal: Completed, Failed, Canceled,
+// NotResponding and Paused, as azure-ai-ml treats them.
+const (
+	JobStatusNotStarted      JobStatus = "NotStarted"
+	JobStatusStarting        JobStatus = "Starting"
+	JobStatusProvisioning    JobStatus = "Provisioning"
+	JobStatusPreparing       JobStatus = "Preparing"
+	JobStatusQueued          JobStatus = "Queued"
+	JobStatusRunning         JobStatus = "Running"
+	JobStatusFinalizing      JobStatus = "Finalizing"
+	JobStatusCancelRequested JobStatus = "CancelRequested"
+	JobStatusCompleted       JobStatus = "Completed"
+	JobStatusFailed          JobStatus = "Failed"
+	JobStatusCanceled        JobStatus = "Canceled"
+	JobStatusNotResponding   JobStatus = "NotResponding"
+	JobStatusPaused          JobStatus = "Paused"
+	JobStatusUnknown         JobStatus = "Unknown"
+	JobStatusScheduled       JobStatus = "Scheduled"
+)
+
+// PossibleJobStatusValues returns every job status.
+func PossibleJobStatusValues() []JobStatus {
+	return []JobStatus{JobStatusNotStarted, JobStatusStarting, JobStatusProvisioning, JobStatusPreparing,
+		JobStatusQueued, JobStatusRunning, JobStatusFinalizing, JobStatusCancelRequested, JobStatusCompleted,
+		JobStatusFailed, JobStatusCanceled, JobStatusNotResponding, JobStatusPaused, JobStatusUnknown, JobStatusScheduled}
+}
+
+// IsTerminal reports whether the job has stopped and its status will not change.
+// "Succeeded", which some REST samples also test for, counts as terminal.
+func (s JobStatus) IsTerminal() bool {
+	switch s {
+	case JobStatusCompleted, JobStatusFailed, JobStatusCanceled, JobStatusNotResponding, JobStatusPaused, "Succeeded":
+		return true
+	}
+	return false
+}
+
+// IsSuccess reports whether the job completed successfully.
+func (s JobStatus) IsSuccess() bool { return s == JobStatusCompleted || s == "Succeeded" }

@@ -1,0 +1,197 @@
+package batchendpoint
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
+	"github.com/azmlbatch/azmlbatch/outputs"
+)
+
+// ParseInvokeBody decodes an invoke request body (the JSON POSTed to a scoring
+// URI) into an InvokeRequest. Keys may use any casing: the camelCase the Python
+// tools send and the PascalCase of the REST docs decode to the same request.
+// A body whose only input is keyed UriFolder or UriFile decodes into Input.
+func ParseInvokeBody(data []byte) (*InvokeRequest, error) {
+	var body wire.BatchJobResource
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("invoke body: %w", err)
+	}
+	p := body.Properties
+	r := &InvokeRequest{JobName: p.Name}
+	if exp, ok := wire.Find(p.Properties, "experimentName"); ok {
+		r.ExperimentName = exp
+	}
+	for key, ji := range p.InputData {
+		in, err := inputFromWire(ji)
+		if err != nil {
+			return nil, withField(err, "inputs."+key)
+		}
+		t := wire.NormalizeInputType(ji.JobInputType)
+		if len(p.InputData) == 1 && (t == wire.InputURIFolder || t == wire.InputURIFile) && strings.EqualFold(key, t) {
+			r.Input = in
+			continue
+		}
+		if r.Inputs == nil {
+			r.Inputs = map[string]inputs.Input{}
+		}
+		r.Inputs[key] = in
+	}
+	for key, jo := range p.OutputData {
+		o, err := outputs.Parse(jo.URI)
+		if err != nil {
+			return nil, withField(err, "outputs."+key)
+		}
+		k, err := kindFromWire(jo.JobOutputType)
+		if err != nil {
+			return nil, withField(err, "outputs."+key)
+		}
+		if r.Outputs == nil {
+			r.Outputs = map[string]outputs.DataOutput{}
+		}
+		r.Outputs[key] = o.WithKind(k).WithMode(outputs.Mode(jo.Mode))
+	}
+	s := JobSettings{OutputFileName: p.OutputFileName, MiniBatchSize: p.MiniBatchSize, ErrorThreshold: p.ErrorThreshold}
+	if p.Compute != nil {
+		s.InstanceCount = p.Compute.InstanceCount
+	}
+	if rs := p.RetrySettings; rs != nil {
+		s.MaxRetries = rs.MaxRetries
+		if rs.Timeout != "" {
+			d, ok := parseISODuration(rs.Timeout)
+			if !ok {
+				return nil, &ValidationError{Field: "retrySettings.timeout", Value: rs.Timeout, Problem: "not an ISO-8601 duration", Fix: "use a form such as PT30S"}
+			}
+			s.RetryTimeout = &d
+		}
+	}
+	if !s.empty() {
+		r.Settings = &s
+	}
+	return r, nil
+}
+
+func kindFromWire(t string) (inputs.Kind, error) {
+	switch wire.NormalizeInputType(t) {
+	case wire.InputURIFolder:
+		return inputs.KindURIFolder, nil
+	case wire.InputURIFile:
+		return inputs.KindURIFile, nil
+	case wire.InputMLFlowModel:
+		return inputs.KindMLFlowModel, nil
+	case wire.InputCustomModel:
+		return inputs.KindCustomModel, nil
+	case wire.InputTritonModel:
+		return inputs.KindTritonModel, nil
+	case wire.InputLiteral:
+		return inputs.KindString, nil
+	case wire.InputMLTable:
+		return "", &ValidationError{Value: t, Problem: "MLTable inputs aren't supported by batch endpoints", Fix: "use uri_folder or uri_file"}
+	}
+	return "", &ValidationError{Value: t, Problem: "unknown job input/output type", Fix: "use UriFolder, UriFile, Literal or a model type"}
+}
+
+func inputFromWire(ji wire.JobInput) (inputs.Input, error) {
+	k, err := kindFromWire(ji.JobInputType)
+	if err != nil {
+		return nil, err
+	}
+	if wire.NormalizeInputType(ji.JobInputType) == wire.InputLiteral {
+		if ji.Value == nil {
+			return nil, &ValidationError{Problem: "a literal input has no value", Fix: "add \"value\""}
+		}
+		return inputs.String(*ji.Value), nil
+	}
+	return inputs.Parse(ji.URI, &inputs.ParseOptions{Type: k, Mode: inputs.Mode(ji.Mode)})
+}
+
+// jobFromDataPlane converts a data-plane job resource.
+func jobFromDataPlane(r *wire.BatchJobResource) JobDetails {
+	p := r.Properties
+	d := JobDetails{Name: r.Name, ID: r.ID, DisplayName: p.Name, Status: JobStatus(p.Status), Tags: p.Tags, Properties: p.Properties}
+	if e, ok := wire.Find(p.InteractionEndpoints, "Studio"); ok {
+		d.StudioURL = e.Endpoint
+	}
+	if e, ok := wire.Find(p.InteractionEndpoints, "Tracking"); ok {
+		d.TrackingURL = e.Endpoint
+	}
+	d.Deployment, _ = wire.Find(p.Tags, "azureml.deploymentname")
+	if exp, ok := wire.Find(p.Properties, "experimentName"); ok {
+		d.ExperimentName = exp
+	}
+	for k, in := range p.InputData {
+		if d.Inputs == nil {
+			d.Inputs = map[string]JobInput{}
+		}
+		kind, _ := kindFromWire(in.JobInputType)
+		ji := JobInput{Kind: kind, URI: in.URI, Mode: in.Mode}
+		if in.Value != nil {
+			ji.Value = *in.Value
+		}
+		d.Inputs[k] = ji
+	}
+	for k, o := range p.OutputData {
+		if d.Outputs == nil {
+			d.Outputs = map[string]JobOutput{}
+		}
+		kind, _ := kindFromWire(o.JobOutputType)
+		d.Outputs[k] = JobOutput{Kind: kind, URI: o.URI, Mode: o.Mode}
+	}
+	setSystemData(&d, r.SystemData)
+	return d
+}
+
+// jobFromARM converts an ARM job (Jobs_Get); ARM spells types in snake_case.
+func jobFromARM(j *wire.Job) JobDetails {
+	p := j.Properties
+	d := JobDetails{Name: j.Name, ID: j.ID, DisplayName: p.DisplayName, Status: JobStatus(p.Status), ExperimentName: p.ExperimentName, Tags: p.Tags, Properties: p.Properties}
+	if s, ok := wire.Find(p.Services, "Studio"); ok {
+		d.StudioURL = s.Endpoint
+	}
+	if s, ok := wire.Find(p.Services, "Tracking"); ok {
+		d.TrackingURL = s.Endpoint
+	}
+	d.Deployment, _ = wire.Find(p.Tags, "azureml.deploymentname")
+	for k, in := range p.Inputs {
+		if d.Inputs == nil {
+			d.Inputs = map[string]JobInput{}
+		}
+		kind, _ := kindFromWire(in.JobInputType)
+		d.Inputs[k] = JobInput{Kind: kind, URI: in.URI, Value: in.Value, Mode: in.Mode}
+	}
+	for k, o := range p.Outputs {
+		if d.Outputs == nil {
+			d.Outputs = map[string]JobOutput{}
+		}
+		kind, _ := kindFromWire(o.JobOutputType)
+		d.Outputs[k] = JobOutput{Kind: kind, URI: o.URI, Mode: o.Mode}
+	}
+	setSystemData(&d, j.SystemData)
+	return d
+}
+
+func setSystemData(d *JobDetails, sd *wire.SystemData) {
+	if sd == nil {
+		return
+	}
+	d.CreatedBy, d.LastModifiedBy = sd.CreatedBy, sd.LastModifiedBy
+	d.CreatedAt = parseTime(sd.CreatedAt)
+	d.LastModifiedAt = parseTime(sd.LastModifiedAt)
+}
+
+// parseTime reads the service's timestamps, which carry up to 7 fractional digits.
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}

@@ -1,0 +1,281 @@
+package batchendpoint
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/outputs"
+)
+
+// InvokeRequest describes one batch job, independent of the endpoint it is sent to.
+//
+// Model deployments take exactly one data input (Input, or one entry in Inputs; the
+// name is ignored by the service) and at most one output, and no literals or
+// experiment name. Pipeline component deployments take any number of named data,
+// literal and model inputs and named outputs.
+type InvokeRequest struct {
+	// Deployment is the deployment to run; "" runs the endpoint's default deployment.
+	Deployment string
+	// Input is the single unnamed input of a model deployment. It is sent under the
+	// key UriFolder or UriFile, as azure-ai-ml does. Use either Input or Inputs.
+	Input inputs.Input
+	// Inputs are named inputs. Names contain letters, digits and underscores.
+	Inputs map[string]inputs.Input
+	// Outputs are named outputs on Blob datastores.
+	Outputs map[string]outputs.DataOutput
+	// ExperimentName groups the job in Studio (pipeline component deployments only);
+	// the service's default is the endpoint name.
+	ExperimentName string
+	// JobName is the job's display name (properties.name); the service generates one when empty.
+	JobName string
+	// Settings override a model deployment's settings for this job.
+	Settings *JobSettings
+	// DeploymentKind, when known, lets Validate apply that kind's rules offline.
+	// The client looks the deployment up and applies them in any case.
+	DeploymentKind DeploymentKind
+}
+
+// JobSettings override a model deployment's settings for one job, as
+// az ml batch-endpoint invoke --set / --mini-batch-size / --instance-count do.
+// Nil fields keep the deployment's values.
+type JobSettings struct {
+	// OutputFileName is the name of the output file (default predictions.csv).
+	OutputFileName string
+	// MiniBatchSize is the number of files per mini-batch.
+	MiniBatchSize *int64
+	// InstanceCount is the number of compute instances.
+	InstanceCount *int32
+	// ErrorThreshold is the number of failed mini-batches tolerated; -1 ignores failures.
+	ErrorThreshold *int32
+	// MaxRetries is the number of retries of a failed mini-batch.
+	MaxRetries *int32
+	// RetryTimeout is the timeout of one mini-batch run.
+	RetryTimeout *time.Duration
+}
+
+// DeploymentKind tells model deployments from pipeline component deployments.
+type DeploymentKind string
+
+const (
+	// DeploymentKindModel is a model deployment (a model and a scoring script).
+	DeploymentKindModel DeploymentKind = "Model"
+	// DeploymentKindPipelineComponent is a pipeline component deployment.
+	DeploymentKindPipelineComponent DeploymentKind = "PipelineComponent"
+)
+
+// PossibleDeploymentKindValues returns the deployment kinds.
+func PossibleDeploymentKindValues() []DeploymentKind {
+	return []DeploymentKind{DeploymentKindModel, DeploymentKindPipelineComponent}
+}
+
+// ValidationError is the error returned for a request that cannot be sent; it is
+// returned before any request is made.
+type ValidationError = inputs.ValidationError
+
+var ioName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ValidateName checks an input or output name.
+func ValidateName(field, name string) error {
+	if ioName.MatchString(name) {
+		return nil
+	}
+	e := &ValidationError{Field: field, Value: name, Problem: "names may contain only letters, digits and underscores and must not start with a digit"}
+	switch fixed := regexp.MustCompile(`[^A-Za-z0-9_]`).ReplaceAllString(name, "_"); {
+	case name == "":
+		e.Problem = "the name is empty"
+		e.Fix = "give the input or output a name such as heart_data"
+	case fixed != name && ioName.MatchString(fixed):
+		e.Fix = fmt.Sprintf("use %s (hyphens and other characters become underscores)", fixed)
+	case fixed != name:
+		e.Fix = fmt.Sprintf("use %s", "_"+fixed)
+	default:
+		e.Fix = "use " + "_" + name
+	}
+	return e
+}
+
+// Validate checks the request without network I/O: names, every input and
+// output, and, when DeploymentKind is set, that deployment kind's rules.
+// Errors are *ValidationError naming the offending field and the fix.
+func (r *InvokeRequest) Validate() error { return r.validate(r.DeploymentKind) }
+
+func (r *InvokeRequest) validate(kind DeploymentKind) error {
+	switch kind {
+	case "", DeploymentKindModel, DeploymentKindPipelineComponent:
+	default:
+		return &ValidationError{Field: "DeploymentKind", Value: string(kind), Problem: "unknown deployment kind", Fix: "use DeploymentKindModel or DeploymentKindPipelineComponent, or leave it empty"}
+	}
+	if r.Deployment != "" {
+		if err := validateResourceName("Deployment", r.Deployment); err != nil {
+			return err
+		}
+	}
+	if r.Input != nil && len(r.Inputs) > 0 {
+		return &ValidationError{Field: "Input", Problem: "both Input and Inputs are set", Fix: "put the single input in Input (model deployments) or name every input in Inputs, not both"}
+	}
+	if r.Input == nil && len(r.Inputs) == 0 && kind == DeploymentKindModel {
+		return &ValidationError{Field: "Input", Problem: "a model deployment needs exactly one data input and none is given", Fix: "set Input to the data to score"}
+	}
+	seen := map[string]string{}
+	for _, name := range sortedKeys(r.Inputs) {
+		if err := checkName("inputs", name, seen); err != nil {
+			return err
+		}
+		in := r.Inputs[name]
+		if in == nil {
+			return &ValidationError{Field: "inputs." + name, Problem: "the input is nil", Fix: "give a value or remove the entry"}
+		}
+		if err := in.Validate(); err != nil {
+			return withField(err, "inputs."+name)
+		}
+	}
+	if r.Input != nil {
+		if err := r.Input.Validate(); err != nil {
+			return withField(err, "Input")
+		}
+		if !r.Input.Kind().IsData() {
+			return &ValidationError{Field: "Input", Value: string(r.Input.Kind()), Problem: "the single unnamed input must be uri_folder or uri_file data", Fix: "put literals and models in Inputs, under a name, for a pipeline component deployment"}
+		}
+	}
+	for _, name := range sortedKeys(r.Outputs) {
+		if err := checkName("outputs", name, seen); err != nil {
+			return err
+		}
+		if err := r.Outputs[name].Validate(); err != nil {
+			return withField(err, "outputs."+name)
+		}
+	}
+	if s := r.Settings; s != nil {
+		if err := s.validate(); err != nil {
+			return err
+		}
+	}
+	switch kind {
+	case DeploymentKindModel:
+		return r.validateModel()
+	case DeploymentKindPipelineComponent:
+		return r.validatePipeline()
+	}
+	return nil
+}
+
+func (r *InvokeRequest) validateModel() error {
+	data := 0
+	if r.Input != nil {
+		data++
+	}
+	for _, name := range sortedKeys(r.Inputs) {
+		k := r.Inputs[name].Kind()
+		switch {
+		case k.IsLiteral():
+			return &ValidationError{Field: "inputs." + name, Value: r.Inputs[name].String(), Problem: "model deployments don't accept literal inputs (the service answers \"The specified job input type 'LiteralJobInput' is not supported\")",
+				Fix: "remove the literal, or invoke a pipeline component deployment that declares it"}
+		case k.IsModel():
+			return &ValidationError{Field: "inputs." + name, Problem: "model deployments don't accept model inputs", Fix: "remove it; the deployment already has its model"}
+		}
+		data++
+	}
+	if data != 1 {
+		return &ValidationError{Field: "inputs", Value: fmt.Sprint(data), Problem: "a model deployment takes exactly one data input", Fix: "send one uri_folder or uri_file input; put several files in one folder"}
+	}
+	if len(r.Outputs) > 1 {
+		return &ValidationError{Field: "outputs", Value: strings.Join(sortedKeys(r.Outputs), ","), Problem: "a model deployment writes at most one output", Fix: "keep one output (its name is ignored by the service)"}
+	}
+	if r.ExperimentName != "" {
+		return &ValidationError{Field: "ExperimentName", Value: r.ExperimentName, Problem: "job properties such as the experiment name are only accepted by pipeline component deployments", Fix: "leave ExperimentName empty for a model deployment (its jobs go to the experiment named after the endpoint)"}
+	}
+	return nil
+}
+
+func (r *InvokeRequest) validatePipeline() error {
+	if r.Input != nil {
+		return &ValidationError{Field: "Input", Value: r.Input.String(), Problem: "a pipeline component deployment needs named inputs", Fix: "put the input in Inputs under the name the pipeline component declares"}
+	}
+	if s := r.Settings; s != nil && !s.empty() {
+		return &ValidationError{Field: "Settings", Problem: "mini-batch, instance, retry and output-file settings apply to model deployments only", Fix: "set them in the pipeline component or pass them as literal inputs it declares"}
+	}
+	return nil
+}
+
+func (s *JobSettings) empty() bool {
+	return s.OutputFileName == "" && s.MiniBatchSize == nil && s.InstanceCount == nil && s.ErrorThreshold == nil && s.MaxRetries == nil && s.RetryTimeout == nil
+}
+
+func (s *JobSettings) validate() error {
+	if s.OutputFileName != "" && (strings.ContainsAny(s.OutputFileName, "/\\") || s.OutputFileName == "." || s.OutputFileName == "..") {
+		return &ValidationError{Field: "Settings.OutputFileName", Value: s.OutputFileName, Problem: "the output file name must be a plain file name", Fix: "give a name such as predictions.csv; choose the folder with an output"}
+	}
+	if s.MiniBatchSize != nil && *s.MiniBatchSize < 1 {
+		return &ValidationError{Field: "Settings.MiniBatchSize", Value: fmt.Sprint(*s.MiniBatchSize), Problem: "the mini-batch size must be at least 1", Fix: "give a positive number of files per mini-batch"}
+	}
+	if s.InstanceCount != nil && *s.InstanceCount < 1 {
+		return &ValidationError{Field: "Settings.InstanceCount", Value: fmt.Sprint(*s.InstanceCount), Problem: "the instance count must be at least 1", Fix: "give a positive number of instances"}
+	}
+	if s.ErrorThreshold != nil && *s.ErrorThreshold < -1 {
+		return &ValidationError{Field: "Settings.ErrorThreshold", Value: fmt.Sprint(*s.ErrorThreshold), Problem: "the error threshold must be -1 (ignore failures) or more", Fix: "give -1 or a non-negative count"}
+	}
+	if s.MaxRetries != nil && *s.MaxRetries < 0 {
+		return &ValidationError{Field: "Settings.MaxRetries", Value: fmt.Sprint(*s.MaxRetries), Problem: "max retries must not be negative", Fix: "give 0 or more"}
+	}
+	if s.RetryTimeout != nil && *s.RetryTimeout < time.Second {
+		return &ValidationError{Field: "Settings.RetryTimeout", Value: s.RetryTimeout.String(), Problem: "the mini-batch timeout must be at least one second", Fix: "give a duration such as 30*time.Second"}
+	}
+	return nil
+}
+
+func checkName(section, name string, seen map[string]string) error {
+	if err := ValidateName(section+"."+name, name); err != nil {
+		return err
+	}
+	low := strings.ToLower(name)
+	if prev, ok := seen[low]; ok {
+		return &ValidationError{Field: section + "." + name, Value: name, Problem: fmt.Sprintf("the name collides with %s (names are compared ignoring case)", prev), Fix: "give each input and output a distinct name"}
+	}
+	seen[low] = section + "." + name
+	return nil
+}
+
+var resourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9\-_]{0,254}$`)
+
+func validateResourceName(field, name string) error {
+	if name == "" {
+		return &ValidationError{Field: field, Problem: "the name is empty", Fix: "give the " + strings.ToLower(field) + " name"}
+	}
+	if !resourceName.MatchString(name) {
+		return &ValidationError{Field: field, Value: name, Problem: "not a valid name: letters, digits, '-' and '_', starting with a letter or digit", Fix: "use the name shown by az ml batch-endpoint/batch-deployment list"}
+	}
+	return nil
+}
+
+var endpointName = regexp.MustCompile(`^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$`)
+
+// validateEndpointName applies the service's endpoint naming rule (3-32 characters).
+func validateEndpointName(name string) error {
+	if name == "" {
+		return &ValidationError{Field: "endpoint", Problem: "the endpoint name is empty", Fix: "give the batch endpoint's name"}
+	}
+	if len(name) < 3 || len(name) > 32 || !endpointName.MatchString(name) {
+		return &ValidationError{Field: "endpoint", Value: name, Problem: "batch endpoint names are 3-32 characters: letters, digits and '-', starting with a letter and not ending with '-'", Fix: "use the name shown by az ml batch-endpoint list"}
+	}
+	return nil
+}
+
+func withField(err error, field string) error {
+	if ve, ok := err.(*ValidationError); ok {
+		return ve.WithField(field)
+	}
+	return fmt.Errorf("%s: %w", field, err)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
