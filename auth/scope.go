@@ -1,0 +1,68 @@
+package auth
+
+import (
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+)
+
+// Token audiences (resource ids) used by azmlbatch. Pass one to [Scope] to get the
+// OAuth scope a credential is asked for.
+const (
+	// AudienceMLPublic is the Azure Machine Learning data-plane audience in Azure public cloud;
+	// batch endpoint invocations (the scoring URI POST) need a token for it.
+	AudienceMLPublic = "https://ml.azure.com"
+	// AudienceMLChina is the Azure Machine Learning audience in Azure China (21Vianet).
+	AudienceMLChina = "https://ml.azure.cn"
+	// AudienceMLGovernment is the Azure Machine Learning audience in Azure US Government.
+	AudienceMLGovernment = "https://ml.azure.us"
+	// AudienceResourceManager is the Azure Resource Manager audience in public cloud, used for
+	// endpoint, deployment, data asset and job lookups. Sovereign clouds use the value azcore
+	// registers in cloud.Configuration.Services[cloud.ResourceManager].
+	AudienceResourceManager = "https://management.azure.com"
+	// AudienceStorage is the Azure Storage audience (the same in every cloud), used to read
+	// and write blobs with Microsoft Entra auth.
+	AudienceStorage = "https://storage.azure.com"
+)
+
+const defaultSuffix = "/.default"
+
+// Scope returns the OAuth 2 scope for an audience: trailing slashes are removed and
+// "/.default" is appended, so "https://ml.azure.com/" becomes "https://ml.azure.com/.default".
+// A value that already ends in "/.default" is returned unchanged; an empty audience
+// gives "".
+func Scope(audience string) string {
+	a := strings.TrimSpace(audience)
+	if a == "" {
+		return ""
+	}
+	if strings.HasSuffix(a, defaultSuffix) {
+		return a
+	}
+	return strings.TrimRight(a, "/") + defaultSuffix
+}
+
+// audienceOf is the inverse of Scope, normalised for comparison: "/.default" and
+// trailing slashes removed, lower case.
+func audienceOf(scope string) string {
+	s := strings.TrimSpace(scope)
+	s = strings.TrimSuffix(s, defaultSuffix)
+	return strings.ToLower(strings.TrimRight(s, "/"))
+}
+
+// MLAudience returns the Azure Machine Learning audience for a cloud, chosen by its
+// ActiveDirectoryAuthorityHost: cloud.AzurePublic (and the zero Configuration, which
+// azcore treats as public) gives [AudienceMLPublic], cloud.AzureChina [AudienceMLChina]
+// and cloud.AzureGovernment [AudienceMLGovernment]. Any other authority (a private
+// cloud) gives "": pass that cloud's audience explicitly.
+func MLAudience(c cloud.Configuration) string {
+	switch strings.ToLower(strings.TrimRight(strings.TrimSpace(c.ActiveDirectoryAuthorityHost), "/")) {
+	case "", "https://login.microsoftonline.com":
+		return AudienceMLPublic
+	case "https://login.chinacloudapi.cn":
+		return AudienceMLChina
+	case "https://login.microsoftonline.us":
+		return AudienceMLGovernment
+	}
+	return ""
+}
