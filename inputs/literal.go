@@ -28,7 +28,9 @@ func Bool(b bool) LiteralInput {
 }
 
 // Float returns a number literal.
-func Float(f float64) LiteralInput { return LiteralInput{kind: KindNumber, value: PythonFloat(f), f: f} }
+func Float(f float64) LiteralInput {
+	return LiteralInput{kind: KindNumber, value: PythonFloat(f), f: f}
+}
 
 // Integer returns an integer literal.
 func Integer(i int64) LiteralInput {
