@@ -57,3 +57,34 @@ type JobOutput struct {
 	// Mode is the output mode as the service reports it.
 	Mode string
 }
+
+// Datastore describes a datastore registered in the workspace.
+type Datastore struct {
+	// Name is the datastore's name; ID its ARM id.
+	Name, ID string
+	// Type is the datastore type: AzureBlob, AzureDataLakeGen2, AzureDataLakeGen1, AzureFile, ...
+	Type string
+	// AccountName, Container and Endpoint locate the storage (Container is the
+	// file system for ADLS Gen2). Endpoint is the storage suffix, e.g. core.windows.net.
+	AccountName, Container, Endpoint, Protocol string
+	// IsDefault reports whether this is the workspace's default datastore.
+	IsDefault bool
+	// CredentialsType is how the workspace reaches the storage: AccountKey, Sas, None (identity), ...
+	CredentialsType string
+}
+
+// DataAsset describes a version of a registered data asset.
+type DataAsset struct {
+	// Name, Version and ID identify the version.
+	Name, Version, ID string
+	// Kind is uri_file, uri_folder or mltable.
+	Kind string
+	// Path is the data location (dataUri).
+	Path string
+	// Description of the asset version.
+	Description string
+	// Tags of the asset version.
+	Tags map[string]string
+	// CreatedAt is when the version was created.
+	CreatedAt time.Time
+}

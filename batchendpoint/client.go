@@ -1,0 +1,299 @@
+package batchendpoint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
+
+	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
+)
+
+// Workspace identifies an Azure Machine Learning workspace.
+type Workspace struct {
+	SubscriptionID string
+	ResourceGroup  string
+	Name           string
+}
+
+// ID returns the workspace's ARM id.
+func (w Workspace) ID() string { return w.arm().ID() }
+
+func (w Workspace) arm() armid.Workspace {
+	return armid.Workspace{Subscription: w.SubscriptionID, ResourceGroup: w.ResourceGroup, Name: w.Name}
+}
+
+// ParseWorkspaceID parses a workspace ARM id
+// (/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>).
+func ParseWorkspaceID(id string) (Workspace, error) {
+	r, ok := armid.Parse(strings.TrimRight(id, "/"))
+	if !ok || len(r.Rest) != 0 {
+		return Workspace{}, &ValidationError{Field: "workspace", Value: id, Problem: "not a workspace ARM id",
+			Fix: "use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>"}
+	}
+	return Workspace{r.Workspace.Subscription, r.Workspace.ResourceGroup, r.Workspace.Name}, nil
+}
+
+func (w Workspace) validate() error {
+	for _, f := range []struct{ name, v string }{{"SubscriptionID", w.SubscriptionID}, {"ResourceGroup", w.ResourceGroup}, {"Name", w.Name}} {
+		if strings.TrimSpace(f.v) == "" {
+			return &ValidationError{Field: "Workspace." + f.name, Problem: "empty", Fix: "give the workspace's subscription id, resource group and name (or parse its ARM id with ParseWorkspaceID)"}
+		}
+		if strings.ContainsAny(f.v, "/?#") {
+			return &ValidationError{Field: "Workspace." + f.name, Value: f.v, Problem: "contains '/', '?' or '#'", Fix: "give the bare value, not a URL or id"}
+		}
+	}
+	return nil
+}
+
+// ClientOptions configure a Client. The embedded azcore.ClientOptions apply to both
+// pipelines (ARM and data plane): Cloud, Transport, Retry, Logging, Telemetry,
+// TracingProvider. Its APIVersion is the ARM api-version (default DefaultAPIVersion).
+type ClientOptions struct {
+	azcore.ClientOptions
+
+	// EndpointCacheTTL is how long endpoint and deployment lookups are reused.
+	// Zero means 5 minutes; negative disables the cache.
+	EndpointCacheTTL time.Duration
+
+	// UploadConcurrency is the number of files uploaded in parallel for local inputs
+	// (default 8).
+	UploadConcurrency int
+
+	// DataPlaneOnly makes the client use only the Azure ML data-plane token: jobs are
+	// polled with GET {scoringUri}/{job} and nothing is looked up through ARM, so
+	// InvokeOptions.ScoringURI is required and Cancel is unavailable. For callers
+	// that hold only an ml.azure.com token (for example a static token).
+	DataPlaneOnly bool
+}
+
+// Client invokes batch endpoints of one workspace and follows their jobs.
+// It is safe for concurrent use.
+type Client struct {
+	ws          Workspace
+	cred        azcore.TokenCredential
+	armPL       runtime.Pipeline
+	dataPL      runtime.Pipeline
+	tracer      tracing.Tracer
+	armEndpoint string
+	apiVersion  string
+	mlAudience  string
+	opts        ClientOptions
+
+	cacheTTL time.Duration
+	mu       sync.Mutex
+	eps      map[string]cachedEndpoint
+	deps     map[string]cachedDeployment // key endpoint/deployment
+	stores   map[string]cachedDatastore
+}
+
+type cachedEndpoint struct {
+	scoringURI, defaultDeployment string
+	at                            time.Time
+}
+
+type cachedDeployment struct {
+	kind DeploymentKind
+	at   time.Time
+}
+
+type cachedDatastore struct {
+	ds Datastore
+	at time.Time
+}
+
+// NewClient returns a client for the workspace ws. cred must produce tokens for the
+// ARM audience (lookups, polling, cancel) and for the Azure ML data-plane audience
+// (the invoke POST); azidentity credentials do both.
+func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions) (*Client, error) {
+	if err := ws.validate(); err != nil {
+		return nil, err
+	}
+	var o ClientOptions
+	if options != nil {
+		o = *options
+	}
+	apiVersion := o.APIVersion
+	if apiVersion == "" {
+		apiVersion = DefaultAPIVersion
+	}
+	base := o.ClientOptions
+	base.APIVersion = "" // we set api-version per request; see go-sdk-conventions 1.1
+	if base.Cloud.Services == nil {
+		base.Cloud = cloud.AzurePublic
+	}
+	armCfg, ok := base.Cloud.Services[cloud.ResourceManager]
+	if !ok || armCfg.Endpoint == "" {
+		return nil, &ValidationError{Field: "ClientOptions.Cloud", Problem: "no Resource Manager endpoint in the cloud configuration", Fix: "set Cloud.Services[cloud.ResourceManager] (Endpoint and Audience)"}
+	}
+	mlAudience := AudiencePublic
+	if s, ok := base.Cloud.Services[ServiceName]; ok && s.Audience != "" {
+		mlAudience = s.Audience
+	} else if base.Cloud.ActiveDirectoryAuthorityHost != "" && base.Cloud.ActiveDirectoryAuthorityHost != cloud.AzurePublic.ActiveDirectoryAuthorityHost {
+		return nil, &ValidationError{Field: "ClientOptions.Cloud", Problem: "no Azure ML data-plane audience for this cloud", Fix: "set Cloud.Services[batchendpoint.ServiceName].Audience"}
+	}
+	armClient, err := arm.NewClient(moduleName, moduleVersion, cred, &arm.ClientOptions{ClientOptions: base, DisableRPRegistration: true})
+	if err != nil {
+		return nil, err
+	}
+	plOpts := runtime.PipelineOptions{
+		AllowedHeaders: []string{headerDeployment, headerRepeatability, "x-ms-request-id", "x-request-id", "azureml-model-deployment"},
+		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(cred, []string{scopeOf(mlAudience)},
+			&policy.BearerTokenOptions{InsecureAllowCredentialWithHTTP: base.InsecureAllowCredentialWithHTTP})},
+		Tracing: runtime.TracingOptions{Namespace: "Microsoft.MachineLearningServices"},
+	}
+	dataClient, err := azcore.NewClient(moduleName, moduleVersion, plOpts, &base)
+	if err != nil {
+		return nil, err
+	}
+	ttl := o.EndpointCacheTTL
+	if ttl == 0 {
+		ttl = 5 * time.Minute
+	}
+	return &Client{
+		ws: ws, cred: cred, armPL: armClient.Pipeline(), dataPL: dataClient.Pipeline(), tracer: dataClient.Tracer(),
+		armEndpoint: strings.TrimRight(armClient.Endpoint(), "/"), apiVersion: apiVersion, mlAudience: mlAudience, opts: o,
+		cacheTTL: ttl, eps: map[string]cachedEndpoint{}, deps: map[string]cachedDeployment{}, stores: map[string]cachedDatastore{},
+	}, nil
+}
+
+func scopeOf(audience string) string { return strings.TrimRight(audience, "/") + "/.default" }
+
+// Workspace returns the client's workspace.
+func (c *Client) Workspace() Workspace { return c.ws }
+
+const (
+	headerDeployment    = "azureml-model-deployment"
+	headerRepeatability = "repeatability_request-id"
+)
+
+// armURL returns the ARM URL of a workspace-relative path with the api-version.
+func (c *Client) armURL(path string, query url.Values) string {
+	if query == nil {
+		query = url.Values{}
+	}
+	query.Set("api-version", c.apiVersion)
+	return c.armEndpoint + c.ws.ID() + path + "?" + query.Encode()
+}
+
+// armDo sends an ARM request and decodes a 2xx JSON body into out (if non-nil).
+// Other statuses come back as *azcore.ResponseError.
+func (c *Client) armDo(ctx context.Context, method, rawURL string, body any, out any, okStatus ...int) (*http.Response, error) {
+	req, err := runtime.NewRequest(ctx, method, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		if err := runtime.MarshalAsJSON(req, body); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.armPL.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if len(okStatus) == 0 {
+		okStatus = []int{http.StatusOK}
+	}
+	if !runtime.HasStatusCode(resp, okStatus...) {
+		return resp, runtime.NewResponseError(resp)
+	}
+	if out != nil {
+		if err := runtime.UnmarshalAsJSON(resp, out); err != nil {
+			return resp, fmt.Errorf("decoding %s %s: %w", method, redactURL(rawURL), err)
+		}
+	}
+	return resp, nil
+}
+
+func redactURL(s string) string {
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// endpoint returns the endpoint's scoring URI and default deployment, from cache when fresh.
+func (c *Client) endpoint(ctx context.Context, name string) (cachedEndpoint, error) {
+	c.mu.Lock()
+	e, ok := c.eps[name]
+	c.mu.Unlock()
+	if ok && c.cacheTTL > 0 && time.Since(e.at) < c.cacheTTL {
+		return e, nil
+	}
+	var ep wire.BatchEndpoint
+	if _, err := c.armDo(ctx, http.MethodGet, c.armURL("/batchEndpoints/"+url.PathEscape(name), nil), nil, &ep); err != nil {
+		return cachedEndpoint{}, err
+	}
+	if ep.Properties.ScoringURI == "" {
+		return cachedEndpoint{}, fmt.Errorf("batch endpoint %q has no scoring URI yet (provisioning state %q); wait until it is provisioned", name, ep.Properties.ProvisioningState)
+	}
+	e = cachedEndpoint{scoringURI: ep.Properties.ScoringURI, at: time.Now()}
+	if d := ep.Properties.Defaults; d != nil && d.DeploymentName != nil {
+		e.defaultDeployment = *d.DeploymentName
+	}
+	c.mu.Lock()
+	c.eps[name] = e
+	c.mu.Unlock()
+	return e, nil
+}
+
+// deploymentKind looks up a deployment, from cache when fresh.
+func (c *Client) deploymentKind(ctx context.Context, endpoint, name string) (DeploymentKind, error) {
+	key := endpoint + "/" + name
+	c.mu.Lock()
+	d, ok := c.deps[key]
+	c.mu.Unlock()
+	if ok && c.cacheTTL > 0 && time.Since(d.at) < c.cacheTTL {
+		return d.kind, nil
+	}
+	var dep wire.BatchDeployment
+	if _, err := c.armDo(ctx, http.MethodGet, c.armURL("/batchEndpoints/"+url.PathEscape(endpoint)+"/deployments/"+url.PathEscape(name), nil), nil, &dep); err != nil {
+		var re *azcore.ResponseError
+		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+			return "", fmt.Errorf("deployment %q not found for endpoint %q: %w", name, endpoint, err)
+		}
+		return "", err
+	}
+	kind := DeploymentKindModel
+	if cfg := dep.Properties.DeploymentConfiguration; cfg != nil && strings.EqualFold(cfg.DeploymentConfigurationType, "PipelineComponent") {
+		kind = DeploymentKindPipelineComponent
+	}
+	c.mu.Lock()
+	c.deps[key] = cachedDeployment{kind: kind, at: time.Now()}
+	c.mu.Unlock()
+	return kind, nil
+}
+
+// forgetEndpoint drops cached lookups of an endpoint (after a 404 or a failed POST).
+func (c *Client) forgetEndpoint(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.eps, name)
+	for k := range c.deps {
+		if strings.HasPrefix(k, name+"/") {
+			delete(c.deps, k)
+		}
+	}
+}
+
+func decodeJSON(resp *http.Response, v any) error {
+	b, err := runtime.Payload(resp)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
