@@ -186,7 +186,8 @@ func (c *Client) armURL(path string, query url.Values) string {
 		query = url.Values{}
 	}
 	query.Set("api-version", c.apiVersion)
-	return c.armEndpoint + c.ws.ID() + path + "?" + query.Encode()
+	// OData keys ($orderBy, $top) are sent unescaped, as the Azure SDKs send them.
+	return c.armEndpoint + c.ws.ID() + path + "?" + strings.ReplaceAll(query.Encode(), "%24", "$")
 }
 
 // armDo sends an ARM request and decodes a 2xx JSON body into out (if non-nil).
