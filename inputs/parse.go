@@ -46,9 +46,11 @@ func Parse(value string, opts *ParseOptions) (Input, error) {
 		return nil, errMLTable(value)
 	}
 	if o.Type != "" {
-		if _, err := ParseKind(string(o.Type)); err != nil {
+		k, err := ParseKind(string(o.Type))
+		if err != nil {
 			return nil, err
 		}
+		o.Type = k
 	}
 	if o.Type.IsLiteral() {
 		return Literal(o.Type, value)

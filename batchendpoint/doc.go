@@ -1,0 +1,26 @@
+// Package batchendpoint invokes Azure Machine Learning batch endpoints and follows
+// the jobs they create.
+//
+// A Client holds two azcore pipelines: one with an ARM token (endpoint and
+// deployment lookups, data assets, datastores, job status, cancel) and one with an
+// Azure ML data-plane token (the invoke POST to the endpoint's scoring URI).
+// Lookups are cached, so after the first call an invoke costs one request.
+//
+//	cred, _ := azidentity.NewDefaultAzureCredential(nil)
+//	client, _ := batchendpoint.NewClient(batchendpoint.Workspace{SubscriptionID: sub, ResourceGroup: rg, Name: ws}, cred, nil)
+//	job, err := client.Invoke(ctx, "heart-classifier", batchendpoint.InvokeRequest{
+//		Input: inputs.DataAsset("heart-data", "latest"),
+//	}, nil)
+//	details, err := job.Wait(ctx, nil) // Completed, or a *JobFailedError
+//
+// Design decisions:
+//   - The invoke POST is not idempotent, so the pipeline's retry policy never
+//     resends it. It is resent, with the same repeatability_request-id, only after
+//     a failure to connect or a 429/503 with Retry-After; a 5xx or a connection lost
+//     after the request was written returns *AmbiguousInvokeError.
+//   - Requests are validated (names, inputs, the deployment kind's rules) before
+//     anything is sent; such errors are *ValidationError. Service errors are
+//     *azcore.ResponseError.
+//   - Job handles are built on azcore's runtime.Poller, so ResumeToken and
+//     PollUntilDone behave as in other Azure Go SDKs.
+package batchendpoint
