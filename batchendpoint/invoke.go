@@ -101,7 +101,7 @@ func (c *Client) Invoke(ctx context.Context, endpoint string, req InvokeRequest,
 		if kind, err = c.deploymentKind(ctx, endpoint, dep); err != nil {
 			return nil, err
 		}
-		if err := req.validate(kind); err != nil {
+		if err := req.validateKind(kind); err != nil {
 			return nil, err
 		}
 	} else if c.opts.DataPlaneOnly && needsARM(&req) {
@@ -262,6 +262,7 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(payload)), "application/json"); err != nil {
 			return nil, err
 		}
+		req.SetOperationValue(postPayload(payload))
 		resp, err := c.dataPL.Do(req)
 		if err != nil {
 			switch {

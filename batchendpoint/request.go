@@ -154,6 +154,11 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 			return err
 		}
 	}
+	return r.validateKind(kind)
+}
+
+// validateKind applies a deployment kind's rules (after validate's checks).
+func (r *InvokeRequest) validateKind(kind DeploymentKind) error {
 	switch kind {
 	case DeploymentKindModel:
 		return r.validateModel()

@@ -202,7 +202,7 @@ func (f *fakeService) serveInference(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 201, map[string]any{"id": wsPath + "/batchEndpoints/heart-classifier/deployments/classifier-xgboost/jobs/" + f.jobName,
 			"name": f.jobName, "properties": map[string]any{"status": "Preparing", "name": "lemon_yacht_26h5qxzs",
 				"interactionEndpoints": map[string]any{"Studio": map[string]any{"endpoint": "https://ml.azure.com/runs/" + f.jobName}},
-				"tags": map[string]any{"azureml.deploymentname": "classifier-xgboost"}}})
+				"tags":                 map[string]any{"azureml.deploymentname": "classifier-xgboost"}}})
 		return
 	}
 	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/jobs/") {
@@ -216,3 +216,5 @@ func (f *fakeService) serveInference(w http.ResponseWriter, r *http.Request) {
 	}
 	armError(w, 404, "NotFound", "no route")
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

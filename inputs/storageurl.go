@@ -65,29 +65,29 @@ func (s StorageURLInput) Format(f fmt.State, verb rune) {
 
 // Validate checks that the URL is an absolute https URL without a fragment.
 func (s StorageURLInput) Validate() error {
-	shown := redact.URL(s.url)
+	shown := func() string { return redact.URL(s.url) } // only needed on error
 	if strings.TrimSpace(s.url) == "" {
 		return invalid("", "the storage URL is empty", "give an https URL such as https://<account>.blob.core.windows.net/<container>/<path>")
 	}
 	u, err := url.Parse(s.url)
 	if err != nil {
-		return invalid(shown, "the storage URL does not parse", "give an https URL such as https://<account>.blob.core.windows.net/<container>/<path>")
+		return invalid(shown(), "the storage URL does not parse", "give an https URL such as https://<account>.blob.core.windows.net/<container>/<path>")
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		return invalid(shown, "plain http storage URLs are not accepted", "use the https:// form of the URL")
+		return invalid(shown(), "plain http storage URLs are not accepted", "use the https:// form of the URL")
 	default:
-		return invalid(shown, fmt.Sprintf("unsupported URL scheme %q", u.Scheme), "use an https:// storage URL, or an azureml://datastores/<name>/paths/<path> URI for a registered datastore")
+		return invalid(shown(), fmt.Sprintf("unsupported URL scheme %q", u.Scheme), "use an https:// storage URL, or an azureml://datastores/<name>/paths/<path> URI for a registered datastore")
 	}
 	if u.Host == "" {
-		return invalid(shown, "the storage URL has no host", "give an https URL such as https://<account>.blob.core.windows.net/<container>/<path>")
+		return invalid(shown(), "the storage URL has no host", "give an https URL such as https://<account>.blob.core.windows.net/<container>/<path>")
 	}
 	if u.Fragment != "" {
-		return invalid(shown, "the storage URL has a #fragment", "remove the part after #")
+		return invalid(shown(), "the storage URL has a #fragment", "remove the part after #")
 	}
 	if strings.Trim(u.Path, "/") == "" {
-		return invalid(shown, "the storage URL names no container or path", "add the container and path: https://<host>/<container>/<path>")
+		return invalid(shown(), "the storage URL names no container or path", "add the container and path: https://<host>/<container>/<path>")
 	}
 	if err := validateDataKind(s.kind); err != nil {
 		return err
