@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -256,6 +257,7 @@ func (s *Server) invoke(c *call) *apiError {
 	}
 	j.repeatID = repeatID
 	j.createdBy = createdBy(c.r)
+	j.ctx, j.cancelFn = context.WithCancelCause(context.Background())
 
 	s.mu.Lock()
 	if s.closed {

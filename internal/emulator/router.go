@@ -277,7 +277,7 @@ func resetConn(w http.ResponseWriter) {
 }
 
 var (
-	apiVersionRE      = regexp.MustCompile(`^20(2[2-5]-\d\d-\d\d|26-0[1-3]-\d\d)(-preview)?$`)
+	apiVersionRE      = regexp.MustCompile(`^(20\d\d-[01]\d-[0-3]\d)(-preview)?$`)
 	apiVersionShapeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-[a-zA-Z]+)?$`)
 )
 
@@ -288,7 +288,10 @@ const supportedAPIVersions = "2026-03-01, 2026-01-15-preview, 2025-12-01, 2025-0
 
 // SupportedAPIVersion reports whether the emulator accepts an ARM api-version
 // (2022-05-01 through 2026-03-xx, stable or -preview).
-func SupportedAPIVersion(v string) bool { return apiVersionRE.MatchString(v) }
+func SupportedAPIVersion(v string) bool {
+	m := apiVersionRE.FindStringSubmatch(v)
+	return m != nil && m[1] >= "2022-05-01" && m[1] <= "2026-03-31"
+}
 
 func (s *Server) serve(c *call, w http.ResponseWriter, kind listenerKind, mismatch bool) {
 	c.w = w
@@ -338,7 +341,7 @@ func (s *Server) serve(c *call, w http.ResponseWriter, kind listenerKind, mismat
 			c.fail(armError(http.StatusBadRequest, "InvalidApiVersionParameter",
 				"The api-version '"+v+"' is invalid. The supported versions are '"+supportedAPIVersions+"'."))
 			return
-		case !apiVersionRE.MatchString(v):
+		case !SupportedAPIVersion(v):
 			c.fail(armError(http.StatusBadRequest, "NoRegisteredProviderFound",
 				"No registered resource provider found for location '"+loc+"' and API version '"+v+"' for type '"+rt.resType+
 					"'. The supported api-versions are '"+supportedAPIVersions+"'. The supported locations are 'eastus, eastus2, westus2, westeurope, northeurope'."))
