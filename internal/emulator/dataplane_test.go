@@ -57,7 +57,7 @@ func TestInvokeValidation(t *testing.T) {
 			[]string{"nope:latest"}},
 		{"unknown datastore", "heart", nil, body(map[string]any{"d": input("UriFolder", "azureml://datastores/nope/paths/x/")}, nil), 404,
 			[]string{"Datastore 'nope' was not found"}},
-		{"unknown workspace in datastore id", "heart", nil, body(map[string]any{"d": input("UriFolder", "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.MachineLearningServices/workspaces/other/datastores/workspaceblobstore/paths/x")}, nil), 404,
+		{"unknown workspace in datastore id", "heart", nil, body(map[string]any{"d": input("UriFolder", "/subscriptions/"+sub+"/resourceGroups/"+rg+"/providers/Microsoft.MachineLearningServices/workspaces/other/datastores/workspaceblobstore/paths/x")}, nil), 404,
 			[]string{"Workspace 'other'"}},
 		{"input from AzureFile datastore", "heart", nil, body(map[string]any{"d": input("UriFolder", "azureml://datastores/files/paths/x/")}, nil), 400,
 			[]string{"AzureFile"}},
