@@ -1,0 +1,95 @@
+package spec
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/outputs"
+)
+
+// Settings are the model-deployment overrides that --set offers. A nil field
+// (or an empty OutputFileName) leaves the deployment's own setting in place.
+type Settings struct {
+	// OutputFileName is output_file_name: the name of the predictions file.
+	OutputFileName string
+	// MiniBatchSize is mini_batch_size: files per mini-batch (at least 1).
+	MiniBatchSize *int64
+	// InstanceCount is compute.instance_count: nodes to run on (at least 1).
+	InstanceCount *int32
+	// ErrorThreshold is error_threshold: failed files tolerated, -1 for no limit.
+	ErrorThreshold *int32
+	// MaxRetries is retry_settings.max_retries: retries of a failed mini-batch.
+	MaxRetries *int32
+	// RetryTimeout is retry_settings.timeout: the time a mini-batch may take, given
+	// as whole seconds (as az ml's schema takes it), a Go duration (30s) or an
+	// ISO-8601 duration (PT30S).
+	RetryTimeout *time.Duration
+}
+
+// Spec is what an inputs file and --set assignments describe: the target, the
+// named inputs and outputs, and the overrides.
+type Spec struct {
+	// Endpoint and Deployment come from the top-level endpoint and deployment
+	// keys; the command line's -n/-d take precedence over them.
+	Endpoint, Deployment string
+	// JobName is the job's display name (--set name=...).
+	JobName string
+	// Inputs are the named inputs; nil when none are given.
+	Inputs map[string]inputs.Input
+	// Outputs are the named outputs; nil when none are given.
+	Outputs map[string]outputs.DataOutput
+	// Settings are the model-deployment overrides.
+	Settings Settings
+}
+
+// Load parses the YAML in data (filename names it in messages), then applies
+// the --set assignments in order, and converts the result. Relative local paths
+// are resolved against the current directory, as az ml does.
+func Load(data []byte, filename string, sets []string) (*Spec, error) {
+	if filename == "" {
+		filename = "inputs file"
+	}
+	root, err := parseFile(data, filename)
+	if err != nil {
+		return nil, err
+	}
+	return build(root, sets)
+}
+
+// LoadFile reads the file at name (at most MaxFileSize bytes) and calls Load.
+func LoadFile(name string, sets []string) (*Spec, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fail(loc{file: name}, "", "", "cannot open the file: "+err.Error(), "check the path given to --file")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fail(loc{file: name}, "", "", "cannot read the file: "+err.Error(), "check the path given to --file")
+	}
+	return Load(data, name, sets)
+}
+
+// FromSets builds a Spec from --set assignments alone.
+func FromSets(sets []string) (*Spec, error) {
+	return build(&node{kind: kMap}, sets)
+}
+
+func build(root *node, sets []string) (*Spec, error) {
+	if len(sets) > MaxSets {
+		return nil, fail(loc{file: "--set"}, "", "", fmt.Sprintf("more than %d --set assignments", MaxSets), "put the inputs in a --file")
+	}
+	for i, s := range sets {
+		path, value, err := parseSet(s, i+1)
+		if err != nil {
+			return nil, err
+		}
+		if err := applySet(root, i+1, path, value); err != nil {
+			return nil, err
+		}
+	}
+	return convert(root)
+}
