@@ -444,7 +444,8 @@ func (s *Server) armDatastore(w *Workspace, d Datastore, created time.Time) map[
 		"properties": props, "systemData": sysData(created)}
 }
 
-// effective returns the datastore with Default resolved (workspaceblobstore fallback).
+// effectiveDatastoresLocked returns the datastores with Default resolved
+// (the workspaceblobstore fallback applied).
 func (w *Workspace) effectiveDatastoresLocked() []datastoreState {
 	def := w.defaultDatastoreLocked()
 	out := make([]datastoreState, len(w.datastores))

@@ -40,6 +40,7 @@ type JobError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *JobError) Error() string { return e.Code + ": " + e.Message }
 
 var (

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/azmlbatch/azmlbatch/internal/azurite/azuritetest"
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
 )
 
@@ -306,4 +307,25 @@ func TestPipelineJob(t *testing.T) {
 	info = e.wait(e.invokeOK("pipe", body(map[string]any{"flag": literal(true), "n": literal(5)}, nil), map[string]string{"azureml-model-deployment": "failing"}))
 	require.Equal(t, emulator.StatusFailed, info.Status)
 	assert.Equal(t, &emulator.JobError{Code: "ScriptExecution.UserError", Message: "component exploded"}, info.Error)
+}
+
+// Azurite over HTTPS (its own certificate): the emulator reaches it through
+// Options.StorageClient.
+func TestHTTPSStorage(t *testing.T) {
+	inst, cert := azuritetest.StartHTTPST(t, nil)
+	s, err := emulator.New(&emulator.Options{StorageClient: cert.HTTPClient(), Logf: t.Logf})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.Start())
+	ws, err := s.AddWorkspace(emulator.WorkspaceConfig{SubscriptionID: sub, ResourceGroup: rg, Name: wsName})
+	require.NoError(t, err)
+	require.NoError(t, ws.AddDatastore(emulator.Datastore{Name: "workspaceblobstore", ServiceURL: inst.BlobURL(), AccountName: inst.AccountName(), AccountKey: inst.AccountKey(), Container: "data", Default: true}))
+	require.NoError(t, ws.EnsureContainers(context.Background()))
+	require.NoError(t, ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: "heart", DefaultDeployment: "main"}))
+	require.NoError(t, ws.AddModelDeployment("heart", emulator.ModelDeployment{Name: "main"}))
+	e := &env{t: t, s: s, ws: ws, hc: s.HTTPClient()}
+	e.upload("workspaceblobstore", map[string]string{"in/x.csv": "1"})
+	info := e.wait(e.invokeOK("heart", body(map[string]any{"d": input("UriFolder", "azureml://datastores/workspaceblobstore/paths/in")}, nil), nil))
+	require.Equal(t, emulator.StatusCompleted, info.Status, "%+v", info.Error)
+	assert.Equal(t, "x.csv\n", e.download("workspaceblobstore", strings.TrimPrefix(info.Outputs["score"].URI, ws.DatastoreID("workspaceblobstore")+"/paths/")))
 }

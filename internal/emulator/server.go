@@ -163,7 +163,10 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// Close cancels running jobs, waits for them, stops the listeners and removes
+// closeJobWait bounds how long Close waits for job goroutines.
+const closeJobWait = 10 * time.Second
+
+// Close cancels running jobs, waits for them (at most 10 s), stops the listeners and removes
 // the temporary files (CA file, job scratch folders).
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
@@ -178,7 +181,14 @@ func (s *Server) Close() error {
 		for _, h := range holds {
 			h.Release()
 		}
-		s.jobsWG.Wait()
+		// Deployment funcs should honour ctx; one that does not must not hang Close forever.
+		done := make(chan struct{})
+		go func() { s.jobsWG.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(closeJobWait):
+			s.logf("Close: jobs still running after %v (a deployment function ignores its context)", closeJobWait)
+		}
 		_ = s.armSrv.Close()
 		_ = s.infSrv.Close()
 		_ = s.armLn.Close()
@@ -248,6 +258,7 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
+// String names the two listeners; it never includes secrets.
 func (s *Server) String() string {
 	return fmt.Sprintf("emulator(arm=%s, inference=%s)", s.armURL, s.infURL)
 }

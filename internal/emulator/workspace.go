@@ -444,7 +444,7 @@ func (w *Workspace) dataLocked(name string) *dataContainer {
 	return nil
 }
 
-// sortedVersionsLocked returns versions newest-created first.
+// sortedVersions returns versions newest-created first (caller holds s.mu).
 func (c *dataContainer) sortedVersions() []*dataVersionState {
 	vs := append([]*dataVersionState(nil), c.versions...)
 	sort.SliceStable(vs, func(i, j int) bool {
