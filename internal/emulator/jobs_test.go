@@ -309,11 +309,11 @@ func TestPipelineJob(t *testing.T) {
 	assert.Equal(t, &emulator.JobError{Code: "ScriptExecution.UserError", Message: "component exploded"}, info.Error)
 }
 
-// Azurite over HTTPS (its own certificate): the emulator reaches it through
-// Options.StorageClient.
+// Azurite over HTTPS (its own certificate): with Options.TrustedCAs the emulator
+// and clients built from HTTPClient reach both.
 func TestHTTPSStorage(t *testing.T) {
 	inst, cert := azuritetest.StartHTTPST(t, nil)
-	s, err := emulator.New(&emulator.Options{StorageClient: cert.HTTPClient(), Logf: t.Logf})
+	s, err := emulator.New(&emulator.Options{TrustedCAs: [][]byte{cert.CertPEM}, Logf: t.Logf})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	require.NoError(t, s.Start())
@@ -324,6 +324,12 @@ func TestHTTPSStorage(t *testing.T) {
 	require.NoError(t, ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: "heart", DefaultDeployment: "main"}))
 	require.NoError(t, ws.AddModelDeployment("heart", emulator.ModelDeployment{Name: "main"}))
 	e := &env{t: t, s: s, ws: ws, hc: s.HTTPClient()}
+	m := e.arm(http.MethodGet, "/datastores/workspaceblobstore", nil).json(t)
+	assert.Equal(t, inst.BlobURL(), dig(m, "properties", "endpoint"), "the endpoint names the blob service URL")
+	assert.Equal(t, "https", dig(m, "properties", "protocol"))
+	res, err := s.HTTPClient().Get(inst.BlobURL() + "?comp=list")
+	require.NoError(t, err, "HTTPClient trusts Azurite's certificate")
+	res.Body.Close()
 	e.upload("workspaceblobstore", map[string]string{"in/x.csv": "1"})
 	info := e.wait(e.invokeOK("heart", body(map[string]any{"d": input("UriFolder", "azureml://datastores/workspaceblobstore/paths/in")}, nil), nil))
 	require.Equal(t, emulator.StatusCompleted, info.Status, "%+v", info.Error)

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -39,6 +40,10 @@ type Options struct {
 	// client with default settings is used; set it when Azurite serves HTTPS with
 	// its own certificate.
 	StorageClient *http.Client
+	// TrustedCAs are extra PEM CA certificates that Transport and HTTPClient
+	// trust besides the emulator's own, e.g. an HTTPS Azurite's certificate, so one
+	// client reaches both. The default StorageClient trusts them too.
+	TrustedCAs [][]byte
 	// Logf, when set, receives one line per request and per job status change
 	// (e.g. t.Logf). Lines never contain tokens, keys or SAS signatures.
 	Logf func(format string, args ...any)
@@ -100,13 +105,29 @@ func New(opts *Options) (*Server, error) {
 	if s.opts.TenantID == "" {
 		s.opts.TenantID = DefaultTenantID
 	}
-	if s.opts.StorageClient == nil {
-		s.opts.StorageClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
 	s.cred = &Credential{TenantID: s.opts.TenantID}
 	c, err := newCerts()
 	if err != nil {
 		return nil, err
+	}
+	for i, pem := range s.opts.TrustedCAs {
+		if !c.caPool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("emulator: Options.TrustedCAs[%d] holds no PEM certificate", i)
+		}
+	}
+	if s.opts.StorageClient == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		if len(s.opts.TrustedCAs) > 0 {
+			pool, err := x509.SystemCertPool()
+			if err != nil {
+				pool = x509.NewCertPool()
+			}
+			for _, pem := range s.opts.TrustedCAs {
+				pool.AppendCertsFromPEM(pem)
+			}
+			t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		}
+		s.opts.StorageClient = &http.Client{Transport: t}
 	}
 	s.certs = c
 	if s.tmpDir, err = os.MkdirTemp("", "azmlbatch-emulator-"); err != nil {
@@ -213,7 +234,8 @@ func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.certs.caPEM..
 // tools that take a CA bundle path (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, curl --cacert).
 func (s *Server) CACertFile() string { return s.caFile }
 
-// Transport returns a new *http.Transport trusting the emulator's CA (and only it).
+// Transport returns a new *http.Transport trusting the emulator's CA and
+// Options.TrustedCAs (and nothing else).
 func (s *Server) Transport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{RootCAs: s.certs.caPool, MinVersion: tls.VersionTLS12}

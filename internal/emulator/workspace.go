@@ -99,9 +99,12 @@ type Datastore struct {
 	// isDefault=true and used for default output locations). When no datastore is
 	// marked, "workspaceblobstore" is the default if registered.
 	Default bool
-	// Endpoint is properties.endpoint; "core.windows.net" when empty.
+	// Endpoint is properties.endpoint. When empty it is ServiceURL (without the
+	// trailing slash) if set, else "core.windows.net". A URL here names the blob
+	// service directly, which is how clients (batchendpoint) reach Azurite's
+	// path-style endpoint instead of https://<account>.blob.<endpoint>.
 	Endpoint string
-	// Protocol is properties.protocol; "https" when empty.
+	// Protocol is properties.protocol; the scheme of ServiceURL, else "https".
 	Protocol    string
 	Description string
 }
@@ -211,14 +214,20 @@ func (w *Workspace) AddDatastore(d Datastore) error {
 	if d.Container == "" || d.AccountName == "" {
 		return errors.New("emulator: datastore needs AccountName and Container")
 	}
+	if d.ServiceURL != "" {
+		d.ServiceURL = strings.TrimRight(d.ServiceURL, "/") + "/"
+	}
 	if d.Endpoint == "" {
 		d.Endpoint = "core.windows.net"
+		if d.ServiceURL != "" {
+			d.Endpoint = strings.TrimSuffix(d.ServiceURL, "/")
+		}
 	}
 	if d.Protocol == "" {
 		d.Protocol = "https"
-	}
-	if d.ServiceURL != "" {
-		d.ServiceURL = strings.TrimRight(d.ServiceURL, "/") + "/"
+		if strings.HasPrefix(strings.ToLower(d.ServiceURL), "http://") {
+			d.Protocol = "http"
+		}
 	}
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
