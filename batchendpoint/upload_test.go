@@ -1,0 +1,480 @@
+package batchendpoint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/azurite"
+	"github.com/azmlbatch/azmlbatch/internal/azurite/azuritetest"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
+)
+
+// stStorage is one Azurite instance (HTTPS, --oauth basic: shared key, SAS and
+// bearer tokens all work) shared by the storage subtests.
+type stStorage struct {
+	az    *azurite.Instance
+	cert  *azuritetest.TLSCert
+	admin *azblob.Client
+	host  string
+
+	containers atomic.Int64
+}
+
+func startSTStorage(t *testing.T) *stStorage {
+	t.Helper()
+	az, cert := azuritetest.StartHTTPST(t, nil)
+	cred, err := azblob.NewSharedKeyCredential(az.AccountName(), az.AccountKey())
+	require.NoError(t, err)
+	admin, err := azblob.NewClientWithSharedKeyCredential(az.BlobURL()+"/", cred, &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: cert.HTTPClient()}})
+	require.NoError(t, err)
+	u, err := url.Parse(az.BlobURL())
+	require.NoError(t, err)
+	return &stStorage{az: az, cert: cert, admin: admin, host: u.Host}
+}
+
+// newContainer creates a fresh container.
+func (s *stStorage) newContainer(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("c%04d", s.containers.Add(1))
+	_, err := s.admin.CreateContainer(context.Background(), name, nil)
+	require.NoError(t, err)
+	return name
+}
+
+// datastore returns a Blob datastore on container reached with credType.
+func (s *stStorage) datastore(name, containerName, credType string, isDefault bool) wire.Datastore {
+	return wire.Datastore{Name: name, Properties: wire.DatastoreProperties{DatastoreType: "AzureBlob", AccountName: s.az.AccountName(),
+		ContainerName: containerName, Endpoint: s.az.BlobURL(), Protocol: "https", IsDefault: isDefault,
+		Credentials: &wire.DatastoreCredentials{CredentialsType: credType}}}
+}
+
+func (s *stStorage) keySecret() *wire.DatastoreSecrets {
+	return &wire.DatastoreSecrets{SecretsType: "AccountKey", Key: s.az.AccountKey()}
+}
+
+func (s *stStorage) sasSecret(t *testing.T, containerName string, perms sas.ContainerPermissions) *wire.DatastoreSecrets {
+	t.Helper()
+	cred, err := azblob.NewSharedKeyCredential(s.az.AccountName(), s.az.AccountKey())
+	require.NoError(t, err)
+	q, err := sas.BlobSignatureValues{Protocol: sas.ProtocolHTTPS, ExpiryTime: time.Now().Add(time.Hour), ContainerName: containerName,
+		Permissions: perms.String()}.SignWithSharedKey(cred)
+	require.NoError(t, err)
+	return &wire.DatastoreSecrets{SecretsType: "Sas", SASToken: q.Encode()}
+}
+
+// blobs lists blob names under prefix with their metadata.
+func (s *stStorage) blobs(t *testing.T, containerName, prefix string) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	pager := s.admin.NewListBlobsFlatPager(containerName, &azblob.ListBlobsFlatOptions{Prefix: &prefix, Include: container.ListBlobsInclude{Metadata: true}})
+	for pager.More() {
+		page, err := pager.NextPage(context.Background())
+		require.NoError(t, err)
+		for _, b := range page.Segment.BlobItems {
+			md := map[string]string{}
+			for k, v := range b.Metadata {
+				md[strings.ToLower(k)] = *v
+			}
+			out[*b.Name] = md
+		}
+	}
+	return out
+}
+
+func (s *stStorage) read(t *testing.T, containerName, name string) string {
+	t.Helper()
+	resp, err := s.admin.DownloadStream(context.Background(), containerName, name, nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// progressLog collects progress events; it is deliberately unsynchronized so the
+// race detector catches a callback that runs concurrently.
+type progressLog struct{ events []UploadProgress }
+
+func (p *progressLog) add(e UploadProgress) { p.events = append(p.events, e) }
+
+func (p *progressLog) last() UploadProgress {
+	if len(p.events) == 0 {
+		return UploadProgress{}
+	}
+	return p.events[len(p.events)-1]
+}
+
+// invokedInputURI returns the uri of the only input of the n-th invoke POST.
+func invokedInputURI(t *testing.T, f *stFake, n int) string {
+	t.Helper()
+	f.mu.Lock()
+	body := f.posts[n]
+	f.mu.Unlock()
+	var r wire.BatchJobResource
+	require.NoError(t, json.Unmarshal(body, &r))
+	require.Len(t, r.Properties.InputData, 1)
+	for _, in := range r.Properties.InputData {
+		return in.URI
+	}
+	return ""
+}
+
+// TestAzuriteStorage runs every Azurite-backed scenario on one Azurite instance.
+func TestAzuriteStorage(t *testing.T) {
+	st := startSTStorage(t)
+	t.Run("folder of 200 files uploads once", func(t *testing.T) { testUploadFolderOnce(t, st) })
+	t.Run("single file", func(t *testing.T) { testUploadFile(t, st) })
+	t.Run("credential kinds", func(t *testing.T) { testUploadCredentialKinds(t, st) })
+	t.Run("completed marker", func(t *testing.T) { testUploadMarker(t, st) })
+	t.Run("datastore types", func(t *testing.T) { testUploadDatastoreTypes(t, st) })
+	t.Run("data asset from heart-data.yml", func(t *testing.T) { testCreateDataAssetLocal(t, st) })
+	t.Run("download outputs", func(t *testing.T) { testDownloadOutputs(t, st) })
+}
+
+func testUploadFolderOnce(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	cont := st.newContainer(t)
+	f := newSTFake(t)
+	f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
+	c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
+
+	root := filepath.Join(t.TempDir(), "batch")
+	want := map[string]string{}
+	for i := range 200 {
+		rel := fmt.Sprintf("f%03d.csv", i)
+		if i >= 150 {
+			rel = fmt.Sprintf("sub/f%03d.csv", i)
+		}
+		want[rel] = fmt.Sprintf("row,%d\n", i)
+	}
+	var total int64
+	for rel, content := range want {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		total += int64(len(content))
+	}
+	tree, err := scanLocal(root)
+	require.NoError(t, err)
+	prefix := "LocalUpload/" + tree.hash + "/batch/"
+	wantURI := "azureml://datastores/workspaceblobstore/paths/" + prefix
+
+	// First invoke: every file is uploaded, then the marker is set.
+	var p1 progressLog
+	job, err := c.Invoke(ctx, "heart-ep", InvokeRequest{Input: inputs.LocalPath(root)}, &InvokeOptions{UploadProgress: p1.add})
+	require.NoError(t, err)
+	assert.NotEmpty(t, job.Name())
+	assert.Equal(t, wantURI, invokedInputURI(t, f, 0))
+	assert.Equal(t, 201, counter.get("PUT", st.host), "200 Put Blob + 1 Set Metadata")
+
+	got := st.blobs(t, cont, prefix)
+	require.Len(t, got, 200)
+	for rel := range want {
+		md, ok := got[prefix+rel]
+		require.True(t, ok, rel)
+		if rel == "f000.csv" { // the first file in sorted order is the indicator
+			assert.Equal(t, "completed", md["upload_status"])
+			assert.Len(t, md["name"], 36)
+			assert.Len(t, md["version"], 36)
+		} else {
+			assert.Empty(t, md, rel)
+		}
+	}
+	assert.Equal(t, "row,7\n", st.read(t, cont, prefix+"f007.csv"))
+	assert.Equal(t, "row,199\n", st.read(t, cont, prefix+"sub/f199.csv"))
+	require.NotEmpty(t, p1.events)
+	assert.Equal(t, UploadProgress{Path: root, FilesTotal: 200, BytesTotal: total}, p1.events[0])
+	assert.Equal(t, UploadProgress{Path: root, FilesDone: 200, FilesTotal: 200, BytesDone: total, BytesTotal: total}, p1.last())
+
+	// Second invoke of the same folder: the marker is found, nothing is uploaded.
+	counter.reset()
+	var p2 progressLog
+	_, err = c.Invoke(ctx, "heart-ep", InvokeRequest{Input: inputs.LocalPath(root)}, &InvokeOptions{UploadProgress: p2.add})
+	require.NoError(t, err)
+	assert.Equal(t, wantURI, invokedInputURI(t, f, 1))
+	assert.Equal(t, 0, counter.get("PUT", st.host))
+	assert.Equal(t, 1, counter.get("HEAD", st.host), "one Get Blob Properties of the indicator")
+	assert.Equal(t, []UploadProgress{{Path: root, FilesTotal: 200, BytesTotal: total, Skipped: true}}, p2.events)
+	assert.Equal(t, 2, f.count("POST", "/listSecrets"))
+	assert.Equal(t, 1, f.count("GET", "/datastores"), "the default datastore lookup is cached")
+}
+
+func testUploadFile(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	cont := st.newContainer(t)
+	f := newSTFake(t)
+	f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
+	c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, &ClientOptions{UploadConcurrency: 2})
+	file := filepath.Join(t.TempDir(), "heart.csv")
+	require.NoError(t, os.WriteFile(file, []byte("age,sex\n63,1\n"), 0o644))
+	tree, err := scanLocal(file)
+	require.NoError(t, err)
+
+	var p progressLog
+	uri, err := c.uploadLocal(ctx, inputs.LocalPath(file), p.add)
+	require.NoError(t, err)
+	name := "LocalUpload/" + tree.hash + "/heart.csv"
+	assert.Equal(t, "azureml://datastores/workspaceblobstore/paths/"+name, uri)
+	assert.Equal(t, 2, counter.get("PUT", st.host))
+	got := st.blobs(t, cont, "LocalUpload/")
+	require.Len(t, got, 1)
+	assert.Equal(t, "completed", got[name]["upload_status"])
+	assert.Equal(t, "age,sex\n63,1\n", st.read(t, cont, name))
+	assert.Equal(t, UploadProgress{Path: file, FilesDone: 1, FilesTotal: 1, BytesDone: 13, BytesTotal: 13}, p.last())
+
+	// Asserting the wrong kind fails before any request.
+	before := counter.total.Load()
+	_, err = c.uploadLocal(ctx, inputs.LocalPath(file).Folder(), nil)
+	require.ErrorContains(t, err, "uri_folder was asked for")
+	assert.Equal(t, before, counter.total.Load())
+}
+
+func testUploadCredentialKinds(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	// Everything the SDK logs (AZURE_SDK_GO_LOGGING=all) is captured and checked for secrets.
+	var logMu sync.Mutex
+	var logText strings.Builder
+	azlog.SetListener(func(_ azlog.Event, msg string) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		logText.WriteString(msg + "\n")
+	})
+	var secrets []string
+	defer func() {
+		azlog.SetListener(nil)
+		logMu.Lock()
+		defer logMu.Unlock()
+		require.Contains(t, logText.String(), "sig=REDACTED", "the log saw SAS URLs, redacted")
+		for _, s := range secrets {
+			assert.NotContains(t, logText.String(), s)
+		}
+	}()
+	dir := writeTree(t, map[string]string{"data/a.csv": "a", "data/b.csv": "b", "data/c/d.csv": "d"})
+	tests := []struct {
+		name        string
+		credType    string
+		secret      func(cont string) *wire.DatastoreSecrets
+		storageCred bool
+		wantErr     string
+		listSecrets int
+	}{
+		{name: "account key", credType: "AccountKey", secret: func(string) *wire.DatastoreSecrets { return st.keySecret() }, listSecrets: 1},
+		{name: "sas", credType: "Sas", secret: func(cont string) *wire.DatastoreSecrets {
+			return st.sasSecret(t, cont, sas.ContainerPermissions{Read: true, Add: true, Create: true, Write: true, List: true})
+		}, listSecrets: 1},
+		{name: "identity bearer token", credType: "None", storageCred: true},
+		{name: "read-only sas fails without leaking it", credType: "Sas", secret: func(cont string) *wire.DatastoreSecrets {
+			return st.sasSecret(t, cont, sas.ContainerPermissions{Read: true, List: true})
+		}, listSecrets: 1, wantErr: "uploading"},
+		{name: "identity without storage access", credType: "None", wantErr: "no storage credential"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cont := st.newContainer(t)
+			f := newSTFake(t)
+			var sec *wire.DatastoreSecrets
+			if tc.secret != nil {
+				sec = tc.secret(cont)
+				if sec.SASToken != "" {
+					secrets = append(secrets, mustParseQuery(t, sec.SASToken).Get("sig"))
+				} else {
+					secrets = append(secrets, sec.Key)
+				}
+			}
+			f.addDatastore(st.datastore("workspaceblobstore", cont, tc.credType, true), sec)
+			cred := &stCred{}
+			if tc.storageCred {
+				cred.storage = &azuritetest.StorageJWTCredential{}
+				tok, err := cred.storage.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{azuritetest.StorageScope}})
+				require.NoError(t, err)
+				secrets = append(secrets, strings.Split(tok.Token, ".")[1]) // the claims part is the same for every token of the hour
+			}
+			c, _ := newSTClient(t, f, cred, st.cert.Pool, nil)
+			uri, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "data")), nil)
+			assert.Equal(t, tc.listSecrets, f.count("POST", "/listSecrets"))
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				if sec != nil {
+					for _, secret := range []string{sec.Key, sec.SASToken, url.Values(mustParseQuery(t, sec.SASToken)).Get("sig")} {
+						if secret != "" {
+							assert.NotContains(t, err.Error(), secret)
+							assert.NotContains(t, fmt.Sprintf("%+v", err), secret)
+						}
+					}
+				}
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, strings.HasSuffix(uri, "/data/"), uri)
+			assert.Len(t, st.blobs(t, cont, "LocalUpload/"), 3)
+			if tc.storageCred {
+				assert.Positive(t, cred.asked(azuritetest.StorageScope))
+			} else {
+				assert.Zero(t, cred.asked(azuritetest.StorageScope))
+			}
+		})
+	}
+}
+
+func TestBlobStoreScrub(t *testing.T) {
+	const sasToken = "sv=2025-01-01&sp=rw&sig=S3CRETSIG%3D"
+	tests := []struct {
+		name   string
+		secret string
+		err    error
+	}{
+		{name: "transport error with SAS URL", secret: sasToken,
+			err: &url.Error{Op: "Put", URL: "https://acct.blob.core.windows.net/c/b?" + sasToken, Err: io.ErrUnexpectedEOF}},
+		{name: "wrapped transport error", secret: sasToken,
+			err: fmt.Errorf("upload: %w", &url.Error{Op: "Put", URL: "https://a/c/b?" + sasToken, Err: io.EOF})},
+		{name: "key in a message", secret: "S3CRETKEY==", err: errors.New("odd failure with key S3CRETKEY==")},
+		{name: "sig in a message without a known secret", err: errors.New("GET https://a/c?sig=S3CRETSIG%3D failed")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := (&blobStore{secret: tc.secret}).scrub(tc.err)
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "S3CRET")
+			assert.NotContains(t, fmt.Sprintf("%+v", err), "S3CRET")
+		})
+	}
+	assert.NoError(t, (&blobStore{}).scrub(nil))
+}
+
+func mustParseQuery(t *testing.T, q string) url.Values {
+	t.Helper()
+	v, err := url.ParseQuery(q)
+	require.NoError(t, err)
+	return v
+}
+
+func testUploadMarker(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	dir := writeTree(t, map[string]string{"x/a.txt": "a", "x/b.txt": "b"})
+	tree, err := scanLocal(filepath.Join(dir, "x"))
+	require.NoError(t, err)
+	indicator := "LocalUpload/" + tree.hash + "/x/a.txt"
+	tests := []struct {
+		name     string
+		metadata map[string]*string // on a pre-existing indicator blob
+		wantPUTs int
+		skipped  bool
+	}{
+		// az ml (or an earlier run) completed this upload: reuse it.
+		{name: "marker present", metadata: map[string]*string{"upload_status": ptr("completed"), "name": ptr("n"), "version": ptr("1")}, wantPUTs: 0, skipped: true},
+		// An interrupted upload left the indicator unconfirmed: upload again.
+		{name: "unconfirmed partial upload", metadata: map[string]*string{}, wantPUTs: 3},
+		{name: "other status", metadata: map[string]*string{"upload_status": ptr("uploading")}, wantPUTs: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cont := st.newContainer(t)
+			_, err := st.admin.UploadBuffer(ctx, cont, indicator, []byte("stale"), &azblob.UploadBufferOptions{Metadata: tc.metadata})
+			require.NoError(t, err)
+			f := newSTFake(t)
+			f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
+			c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
+			var p progressLog
+			_, err = c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "x")), p.add)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantPUTs, counter.get("PUT", st.host))
+			assert.Equal(t, tc.skipped, p.last().Skipped)
+			if !tc.skipped {
+				assert.Equal(t, "a", st.read(t, cont, indicator))
+				assert.Equal(t, "completed", st.blobs(t, cont, indicator)[indicator]["upload_status"])
+			}
+		})
+	}
+}
+
+func testUploadDatastoreTypes(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	dir := writeTree(t, map[string]string{"d/a.txt": "a"})
+	tests := []struct {
+		name    string
+		mutate  func(*wire.Datastore)
+		wantErr string
+	}{
+		{name: "AzureDataLakeGen2 through the blob endpoint", mutate: func(d *wire.Datastore) {
+			d.Properties.DatastoreType = "AzureDataLakeGen2"
+			d.Properties.Filesystem, d.Properties.ContainerName = d.Properties.ContainerName, ""
+		}},
+		{name: "AzureFile", mutate: func(d *wire.Datastore) { d.Properties.DatastoreType = "AzureFile" },
+			wantErr: "Datastore type AzureFile is not supported for uploads. Supported types are AzureBlob and AzureDataLakeGen2."},
+		{name: "AzureDataLakeGen1", mutate: func(d *wire.Datastore) { d.Properties.DatastoreType = "AzureDataLakeGen1" },
+			wantErr: "Datastore type AzureDataLakeGen1 is not supported for uploads."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cont := st.newContainer(t)
+			f := newSTFake(t)
+			ds := st.datastore("workspaceblobstore", cont, "AccountKey", true)
+			tc.mutate(&ds)
+			f.addDatastore(ds, st.keySecret())
+			c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
+			_, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "d")), nil)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				assert.Zero(t, f.count("POST", "/listSecrets"))
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, st.blobs(t, cont, "LocalUpload/"), 1)
+		})
+	}
+}
+
+func testCreateDataAssetLocal(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	cont := st.newContainer(t)
+	f := newSTFake(t)
+	f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
+	c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
+
+	dir := writeTree(t, map[string]string{"heart-data.yml": heartDataYML, "data/heart-1.csv": "age\n63\n", "data/heart-2.csv": "age\n37\n"})
+	spec, err := LoadDataAssetSpec(filepath.Join(dir, "heart-data.yml"))
+	require.NoError(t, err)
+	tree, err := scanLocal(filepath.Join(dir, "data"))
+	require.NoError(t, err)
+	wantURI := "azureml://datastores/workspaceblobstore/paths/LocalUpload/" + tree.hash + "/data/"
+
+	for i, version := range []string{"1", "2"} {
+		var p progressLog
+		da, err := c.CreateDataAsset(ctx, spec, &CreateDataAssetOptions{UploadProgress: p.add})
+		require.NoError(t, err)
+		assert.Equal(t, DataAsset{Name: "heart-data", Version: version, ID: stWorkspace + "/data/heart-data/versions/" + version,
+			Kind: "uri_folder", Path: wantURI, Description: "An unlabeled data asset for heart classification.", CreatedAt: da.CreatedAt}, da)
+		assert.Equal(t, i == 1, p.last().Skipped, "the second create reuses the upload")
+	}
+	var puts []stReq
+	for _, r := range f.requests() {
+		if r.Method == "PUT" {
+			puts = append(puts, r)
+		}
+	}
+	require.Len(t, puts, 2)
+	assert.JSONEq(t, `{"properties":{"dataType":"uri_folder","dataUri":"`+wantURI+`","description":"An unlabeled data asset for heart classification.","isAnonymous":false}}`, string(puts[0].Body))
+	assert.Len(t, st.blobs(t, cont, "LocalUpload/"+tree.hash+"/data/"), 2)
+	assert.Equal(t, 3, counter.get("PUT", st.host), "2 files + marker, once")
+}
