@@ -1,7 +1,10 @@
 package inputs
 
 import (
+	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
@@ -95,9 +98,9 @@ func (d DataAssetInput) Mode() Mode { return d.mode }
 func (d DataAssetInput) String() string {
 	switch {
 	case d.armID != "":
-		return d.armID
+		return redact.URL(d.armID)
 	case d.uri != "":
-		return d.uri
+		return redact.URL(d.uri)
 	case d.label != "":
 		return "azureml:" + d.name + "@" + d.label
 	}
@@ -134,3 +137,13 @@ func (d DataAssetInput) Validate() error {
 }
 
 func (DataAssetInput) input() {}
+
+// GoString keeps %#v free of secrets.
+func (d DataAssetInput) GoString() string {
+	return "inputs.DataAssetInput(" + strconv.Quote(d.String()) + ")"
+}
+
+// Format prints the redacted String for every verb.
+func (d DataAssetInput) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, d.String(), d.GoString())
+}

@@ -2,7 +2,9 @@ package inputs
 
 import (
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
@@ -75,7 +77,7 @@ func (d DatastoreInput) Kind() Kind { return d.kind }
 func (d DatastoreInput) Mode() Mode { return d.mode }
 
 // String returns the URI.
-func (d DatastoreInput) String() string { return d.uri }
+func (d DatastoreInput) String() string { return redact.URL(d.uri) }
 
 var datastoreName = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
 
@@ -121,3 +123,13 @@ func ValidateDatastorePath(p string) error {
 }
 
 func (DatastoreInput) input() {}
+
+// GoString keeps %#v free of secrets.
+func (d DatastoreInput) GoString() string {
+	return "inputs.DatastoreInput(" + strconv.Quote(d.String()) + ")"
+}
+
+// Format prints the redacted String for every verb.
+func (d DatastoreInput) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, d.String(), d.GoString())
+}

@@ -1,7 +1,10 @@
 package inputs
 
 import (
+	"fmt"
 	"strings"
+
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
 
 // ValidationError reports an input, output or request that cannot be sent, found
@@ -25,7 +28,7 @@ func (e *ValidationError) Error() string {
 	b.WriteString(e.Problem)
 	if e.Value != "" {
 		b.WriteString(` (got "`)
-		b.WriteString(e.Value)
+		b.WriteString(redact.Text(e.Value)) // any value may carry a SAS token
 		b.WriteString(`")`)
 	}
 	if e.Fix != "" {
@@ -33,6 +36,16 @@ func (e *ValidationError) Error() string {
 		b.WriteString(e.Fix)
 	}
 	return b.String()
+}
+
+// formatRedacted writes s (already redacted) for every verb, so that no verb
+// (%d, %x on the struct) can print a field that may hold a SAS token.
+func formatRedacted(f fmt.State, verb rune, s, gostring string) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(gostring))
+		return
+	}
+	_, _ = f.Write([]byte(s))
 }
 
 // WithField returns a copy of the error naming field; a field already set is

@@ -104,3 +104,14 @@ func TestPythonFloat(t *testing.T) {
 		assert.Equal(t, want, inputs.PythonFloat(f), "%v", f)
 	}
 }
+
+// TestAccessorsKeepRealValues: redaction is for display; what is sent stays intact.
+func TestAccessorsKeepRealValues(t *testing.T) {
+	assert.Equal(t, sasURL, inputs.CustomModel(sasURL).Ref())
+	assert.Equal(t, sasURL, inputs.StorageURL(sasURL).URL())
+	assert.NotContains(t, inputs.CustomModel(sasURL).String(), "SECRET")
+	assert.NotContains(t, fmt.Sprintf("%d", inputs.CustomModel(sasURL)), "SECRET")
+	p := "/tmp/x?sig=SECRET"
+	assert.Equal(t, p, inputs.LocalPath(p).Path())
+	assert.NotContains(t, fmt.Sprintf("%v %#v", inputs.LocalPath(p), inputs.LocalPath(p)), "SECRET")
+}

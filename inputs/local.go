@@ -2,10 +2,13 @@ package inputs
 
 import (
 	"errors"
+	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // LocalPathInput is a file or folder on this machine. The client uploads it to the
@@ -49,7 +52,7 @@ func (l LocalPathInput) Kind() Kind {
 func (l LocalPathInput) Mode() Mode { return l.mode }
 
 // String returns the path.
-func (l LocalPathInput) String() string { return l.path }
+func (l LocalPathInput) String() string { return redact.URL(l.path) }
 
 // Validate checks that the path exists, matches an asserted kind, and that a
 // folder holds at least one file.
@@ -111,3 +114,13 @@ func folderEmpty(dir string) (bool, error) {
 }
 
 func (LocalPathInput) input() {}
+
+// GoString keeps %#v free of secrets.
+func (l LocalPathInput) GoString() string {
+	return "inputs.LocalPathInput(" + strconv.Quote(l.String()) + ")"
+}
+
+// Format prints the redacted String for every verb.
+func (l LocalPathInput) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, l.String(), l.GoString())
+}

@@ -1,6 +1,9 @@
 package inputs
 
 import (
+	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
+	"strconv"
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
@@ -59,7 +62,7 @@ func (m ModelInput) Kind() Kind { return m.kind }
 func (m ModelInput) Mode() Mode { return m.mode }
 
 // String returns the reference.
-func (m ModelInput) String() string { return m.ref }
+func (m ModelInput) String() string { return redact.URL(m.ref) }
 
 // Validate checks that the reference has one of the accepted forms.
 func (m ModelInput) Validate() error {
@@ -101,3 +104,9 @@ func (m ModelInput) Validate() error {
 }
 
 func (ModelInput) input() {}
+
+// GoString keeps %#v free of secrets.
+func (m ModelInput) GoString() string { return "inputs.ModelInput(" + strconv.Quote(m.String()) + ")" }
+
+// Format prints the redacted String for every verb.
+func (m ModelInput) Format(f fmt.State, verb rune) { formatRedacted(f, verb, m.String(), m.GoString()) }

@@ -142,6 +142,9 @@ func parseAzureMLURI(v string) (Input, error) {
 	if d, err := DatastoreURI(v); err == nil {
 		return d, nil
 	}
+	if strings.ContainsAny(v, "?#") {
+		return nil, invalid(v, "azureml:// URIs take no query string or fragment", "remove the part from ? or #; SAS tokens belong on https:// storage URLs")
+	}
 	seg := strings.Split(v[len("azureml://"):], "/")
 	low := make([]string, len(seg))
 	for i, s := range seg {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
 
 // Mode is how a job writes an output.
@@ -107,7 +108,7 @@ func (o DataOutput) Mode() Mode { return o.mode }
 func (o DataOutput) String() string {
 	switch {
 	case o.uri != "":
-		return o.uri
+		return redact.URL(o.uri)
 	case o.IsDefault():
 		return "(default location)"
 	case o.datastoreID != "":
