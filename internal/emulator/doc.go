@@ -15,7 +15,15 @@
 // pipeline deployment's PipelineFunc receives named inputs and writes named
 // outputs. Data lives in real blob storage (Azurite) behind the datastores.
 //
+// Datastores point at blob containers; their ARM properties.endpoint is the blob
+// service URL (e.g. Azurite's http://127.0.0.1:PORT/devstoreaccount1), which
+// batchendpoint treats as the service to upload to and download from. Storage
+// URL inputs are read when they fall under a registered datastore's account (or
+// one added with AddStorageAccount); any other host fails the job, as there is no
+// internet access.
+//
 // Tests can inject faults per route (status codes with Retry-After, connection
 // resets before or after a job is created, delays), hold jobs in a status, fail
 // jobs with a given error, and inspect every request the server received.
+// InProcessTransport serves the same handlers without sockets for fast tests.
 package emulator

@@ -83,6 +83,10 @@ func (s *Server) runModel(j *job, scratch string) ([]pendingUpload, error) {
 	if len(j.outputs) > 0 {
 		out = j.outputs[0]
 		target = out.loc.path
+		if target == "" || strings.HasSuffix(target, "/") {
+			// A uri_file output that names a folder receives the output file inside it.
+			target = joinBlob(target, st.outputFileName)
+		}
 		if st.outputAction == AppendRow {
 			if err := s.outputTaken(ctx, out, target); err != nil {
 				return nil, err

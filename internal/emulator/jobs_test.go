@@ -143,6 +143,10 @@ func TestModelJobOverAzurite(t *testing.T) {
 	first := e.wait(e.invokeOK("heart", outBody, nil))
 	require.Equal(t, emulator.StatusCompleted, first.Status, "%+v", first.Error)
 	assert.Equal(t, "part-00.csv\npart-01.csv\n", e.download("otherblob", "batch-jobs/unique/preds.csv")[:24])
+	folderOut := body(map[string]any{"heart_data": input("UriFolder", "azureml://datastores/workspaceblobstore/paths/heart")},
+		map[string]any{"outputData": map[string]any{"score": map[string]any{"jobOutputType": "UriFile", "uri": "azureml://datastores/otherblob/paths/batch-jobs/folder/"}}, "outputFileName": "out.csv"})
+	require.Equal(t, emulator.StatusCompleted, e.wait(e.invokeOK("heart", folderOut, nil)).Status)
+	assert.Contains(t, e.download("otherblob", "batch-jobs/folder/out.csv"), "part-00.csv")
 	second := e.wait(e.invokeOK("heart", outBody, nil))
 	require.Equal(t, emulator.StatusFailed, second.Status)
 	assert.Equal(t, "UserError", second.Error.Code)
