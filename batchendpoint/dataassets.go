@@ -56,6 +56,9 @@ func (c *Client) CreateDataAsset(ctx context.Context, spec DataAssetSpec, option
 	if options != nil {
 		o = *options
 	}
+	if c.opts.DataPlaneOnly {
+		return DataAsset{}, &ValidationError{Field: "ClientOptions.DataPlaneOnly", Problem: "creating a data asset is an ARM operation", Fix: "use a client without DataPlaneOnly"}
+	}
 	version := spec.Version
 	if err := inputs.DataAsset(spec.Name, "1").Validate(); err != nil {
 		var ve *ValidationError

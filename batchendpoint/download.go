@@ -55,6 +55,9 @@ func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir 
 	if job == nil {
 		return res, &ValidationError{Field: "job", Problem: "nil job", Fix: "pass the *Job from Invoke, Client.Job or ResumeJob"}
 	}
+	if c.opts.DataPlaneOnly {
+		return res, &ValidationError{Field: "ClientOptions.DataPlaneOnly", Problem: "downloading outputs needs ARM (datastore lookup and secrets)", Fix: "use a client without DataPlaneOnly"}
+	}
 	if dir == "" {
 		return res, &ValidationError{Field: "dir", Problem: "the destination folder is empty", Fix: "give a folder to download into"}
 	}
