@@ -100,6 +100,7 @@ type Client struct {
 	eps      map[string]cachedEndpoint
 	deps     map[string]cachedDeployment // key endpoint/deployment
 	stores   map[string]cachedDatastore
+	history  string // Run History base URL, from the workspace discovery document
 }
 
 type cachedEndpoint struct {

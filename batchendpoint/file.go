@@ -1,0 +1,69 @@
+package batchendpoint
+
+import (
+	"github.com/azmlbatch/azmlbatch/internal/spec"
+)
+
+// InvokeFile is a job described the way az ml batch-endpoint invoke --file and
+// --set describe one: an inputs.yml / inputs-and-outputs.yml document (top-level
+// keys inputs, outputs, deployment, endpoint) with key=value assignments applied
+// on top, such as "inputs.heart_data.type=uri_folder",
+// "inputs.score_mode.default=append" or "output_file_name=out.csv".
+type InvokeFile struct {
+	// Endpoint is the file's endpoint key ("" when absent); the CLI uses it when
+	// no endpoint name is given.
+	Endpoint string
+	// Request is the job. Request.Deployment comes from the file's deployment key.
+	Request InvokeRequest
+}
+
+// LoadInvokeFileOptions contains the optional parameters of LoadInvokeFile.
+type LoadInvokeFileOptions struct {
+	// Sets are --set assignments applied, in order, after the file is read.
+	Sets []string
+}
+
+// LoadInvokeFile reads an inputs.yml file. Unknown keys, wrong types and
+// malformed assignments are *ValidationError naming the file, line and key.
+// Relative local paths are read from the current directory, as az ml does.
+func LoadInvokeFile(path string, options *LoadInvokeFileOptions) (InvokeFile, error) {
+	var sets []string
+	if options != nil {
+		sets = options.Sets
+	}
+	s, err := spec.LoadFile(path, sets)
+	if err != nil {
+		return InvokeFile{}, err
+	}
+	return fromSpec(s), nil
+}
+
+// ParseInvokeFile is LoadInvokeFile for YAML already in memory; filename names
+// it in messages. With empty data only the assignments are used (--set alone).
+func ParseInvokeFile(data []byte, filename string, sets []string) (InvokeFile, error) {
+	var (
+		s   *spec.Spec
+		err error
+	)
+	if len(data) == 0 {
+		s, err = spec.FromSets(sets)
+	} else {
+		s, err = spec.Load(data, filename, sets)
+	}
+	if err != nil {
+		return InvokeFile{}, err
+	}
+	return fromSpec(s), nil
+}
+
+func fromSpec(s *spec.Spec) InvokeFile {
+	f := InvokeFile{Endpoint: s.Endpoint, Request: InvokeRequest{
+		Deployment: s.Deployment, JobName: s.JobName, Inputs: s.Inputs, Outputs: s.Outputs}}
+	js := JobSettings{OutputFileName: s.Settings.OutputFileName, MiniBatchSize: s.Settings.MiniBatchSize,
+		InstanceCount: s.Settings.InstanceCount, ErrorThreshold: s.Settings.ErrorThreshold,
+		MaxRetries: s.Settings.MaxRetries, RetryTimeout: s.Settings.RetryTimeout}
+	if !js.empty() {
+		f.Request.Settings = &js
+	}
+	return f
+}
