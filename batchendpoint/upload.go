@@ -283,7 +283,10 @@ func (s *blobStore) uploadCompleted(ctx context.Context, name string) (bool, err
 	props, err := s.cc.NewBlobClient(name).GetProperties(ctx, nil)
 	if err != nil {
 		var re *azcore.ResponseError
-		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound && !strings.EqualFold(re.ErrorCode, "ContainerNotFound") {
+		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+			if strings.EqualFold(re.ErrorCode, "ContainerNotFound") {
+				return false, fmt.Errorf("container %s of datastore %s does not exist: %w", s.ds.Container, s.ds.Name, s.scrub(err))
+			}
 			return false, nil
 		}
 		return false, s.scrub(err)

@@ -478,3 +478,36 @@ func testCreateDataAssetLocal(t *testing.T, st *stStorage) {
 	assert.Len(t, st.blobs(t, cont, "LocalUpload/"+tree.hash+"/data/"), 2)
 	assert.Equal(t, 3, counter.get("PUT", st.host), "2 files + marker, once")
 }
+
+func TestBlobContainerURL(t *testing.T) {
+	tests := []struct {
+		name    string
+		ds      Datastore
+		want    string
+		wantErr string
+	}{
+		{name: "public cloud", ds: Datastore{Name: "d", AccountName: "acct", Container: "azureml-blobstore-1", Endpoint: "core.windows.net", Protocol: "https"},
+			want: "https://acct.blob.core.windows.net/azureml-blobstore-1"},
+		{name: "defaults", ds: Datastore{Name: "d", AccountName: "acct", Container: "c"}, want: "https://acct.blob.core.windows.net/c"},
+		{name: "china", ds: Datastore{Name: "d", AccountName: "acct", Container: "c", Endpoint: "core.chinacloudapi.cn"}, want: "https://acct.blob.core.chinacloudapi.cn/c"},
+		{name: "blob service URL (Azurite, path-style)", ds: Datastore{Name: "d", AccountName: "devstoreaccount1", Container: "c", Endpoint: "http://127.0.0.1:10000/devstoreaccount1/"},
+			want: "http://127.0.0.1:10000/devstoreaccount1/c"},
+		{name: "no container", ds: Datastore{Name: "d", AccountName: "acct"}, wantErr: "names no container"},
+		{name: "bad account", ds: Datastore{Name: "d", AccountName: "evil.com/x", Container: "c"}, wantErr: "invalid storage account name"},
+		{name: "bad endpoint", ds: Datastore{Name: "d", AccountName: "acct", Container: "c", Endpoint: "x/y"}, wantErr: "invalid storage endpoint"},
+		{name: "URL with a query", ds: Datastore{Name: "d", Container: "c", Endpoint: "https://h/acct?sig=S3CRET"}, wantErr: "not a blob service URL"},
+		{name: "bad protocol", ds: Datastore{Name: "d", AccountName: "acct", Container: "c", Protocol: "ftp"}, wantErr: "unsupported protocol"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := blobContainerURL(tc.ds)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				assert.NotContains(t, err.Error(), "S3CRET")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
