@@ -190,6 +190,13 @@ func (r *InvokeRequest) validateModel() error {
 	if len(r.Outputs) > 1 {
 		return &ValidationError{Field: "outputs", Value: strings.Join(sortedKeys(r.Outputs), ","), Problem: "a model deployment writes at most one output", Fix: "keep one output (its name is ignored by the service)"}
 	}
+	for name, o := range r.Outputs {
+		if o.Kind() != inputs.KindURIFile {
+			// The service: "Job output type must be 'uri_file'." (MicrosoftDocs/azure-docs#118447)
+			return &ValidationError{Field: "outputs." + name, Value: string(o.Kind()), Problem: "a model deployment writes its output as one file (uri_file)",
+				Fix: "call File() on the output; its path names the file, e.g. batch-jobs/run-1/predictions.csv"}
+		}
+	}
 	if r.ExperimentName != "" {
 		return &ValidationError{Field: "ExperimentName", Value: r.ExperimentName, Problem: "job properties such as the experiment name are only accepted by pipeline component deployments", Fix: "leave ExperimentName empty for a model deployment (its jobs go to the experiment named after the endpoint)"}
 	}
