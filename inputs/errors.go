@@ -28,14 +28,15 @@ func (e *ValidationError) Error() string {
 	b.WriteString(e.Problem)
 	if e.Value != "" {
 		b.WriteString(` (got "`)
-		b.WriteString(redact.Text(e.Value)) // any value may carry a SAS token
+		b.WriteString(e.Value)
 		b.WriteString(`")`)
 	}
 	if e.Fix != "" {
 		b.WriteString("; ")
 		b.WriteString(e.Fix)
 	}
-	return b.String()
+	// Values and wrapped OS errors may quote a SAS URL: never print the signature.
+	return redact.Text(b.String())
 }
 
 // formatRedacted writes s (already redacted) for every verb, so that no verb
