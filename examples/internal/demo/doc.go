@@ -1,0 +1,10 @@
+// Package demo is the setup the example programs share: the names the seed
+// document uses (endpoint heart-classifier, deployments classifier-xgboost and
+// uci-classifier-prepros-xgb, data asset heart-data, datastore workspaceblobstore),
+// a deterministic heart-disease-style CSV dataset, the Go functions the local
+// deployments run, and Local, which brings up Azurite (HTTPS) and the local
+// workspace emulator with that workspace registered.
+//
+// It is demo plumbing, not library code: everything a user would call to invoke
+// an endpoint lives in batchendpoint, inputs and outputs.
+package demo

@@ -1,0 +1,37 @@
+package demo
+
+// Names used by the seed document ("Create jobs and input data for batch
+// endpoints") and by every example.
+const (
+	// Endpoint is the batch endpoint.
+	Endpoint = "heart-classifier"
+	// ModelDeployment is the endpoint's default deployment, a model deployment.
+	ModelDeployment = "classifier-xgboost"
+	// PipelineDeployment is a pipeline component deployment with data input
+	// heart_data, literal input score_mode and output score.
+	PipelineDeployment = "uci-classifier-prepros-xgb"
+	// DataAsset is the data asset created from the local data folder.
+	DataAsset = "heart-data"
+	// Datastore is the workspace's default blob datastore.
+	Datastore = "workspaceblobstore"
+	// DatastorePath is where the seed uploads data inside Datastore.
+	DatastorePath = "heart-disease-uci-unlabeled"
+	// Experiment is the seed's experiment name.
+	Experiment = "my-batch-job-experiment"
+
+	// ExampleDataContainer and ExampleDataPrefix place the "public example data"
+	// (the seed's https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data)
+	// in the local storage account.
+	ExampleDataContainer = "data"
+	ExampleDataPrefix    = "heart-disease-uci/data"
+
+	// PublicExampleDataURL is the seed's public dataset, used against real Azure.
+	PublicExampleDataURL = "https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data"
+)
+
+// Local workspace identity (any values work; the emulator serves whatever is registered).
+const (
+	SubscriptionID = "00000000-0000-0000-0000-000000000000"
+	ResourceGroup  = "azmlbatch-local"
+	WorkspaceName  = "heart-workspace"
+)
