@@ -56,9 +56,9 @@ func main() {
 // config is the command line.
 type config struct {
 	subscription, resourceGroup, workspace string
-	endpoint, deployment, pipeline          string
-	datastore, storageURL, workDir          string
-	verbose                                 bool
+	endpoint, deployment, pipeline         string
+	datastore, storageURL, workDir         string
+	verbose                                bool
 
 	// onLocal, when set, sees the local workspace once it runs (tests).
 	onLocal func(*demo.Local)
