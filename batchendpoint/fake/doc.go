@@ -1,0 +1,44 @@
+// Package fake provides a fake Azure Machine Learning workspace for testing code
+// that uses batchendpoint, in the spirit of net/http/httptest and the fake
+// packages of the Azure SDK for Go.
+//
+// NewWorkspace starts, for one test, a local emulator of the workspace's ARM and
+// batch-endpoint data-plane API (HTTPS on 127.0.0.1 with a throwaway CA) and
+// Azurite for the datastores, and returns a Workspace with a ready
+// *batchendpoint.Client. The test registers endpoints and deployments whose
+// scoring scripts are Go functions, puts data in datastores, and then runs the
+// code under test unchanged: requests, tokens, validation messages, status
+// progression (Preparing → Queued → Running → Finalizing → Completed) and
+// output files behave as the service documents them. t.Cleanup stops
+// everything.
+//
+//	w := fake.NewWorkspace(t, nil)
+//	w.AddEndpoint(fake.Endpoint{Name: "heart", DefaultDeployment: "classifier"})
+//	w.AddModelDeployment("heart", fake.ModelDeployment{Name: "classifier",
+//		Score: func(ctx context.Context, b fake.MiniBatch) ([]string, error) {
+//			return []string{"0.97"}, nil
+//		}})
+//	w.WriteBlob(fake.DefaultDatastore, "heart/part-1.csv", []byte("age,chol\n63,233\n"))
+//	job, err := w.Client().Invoke(ctx, "heart", batchendpoint.InvokeRequest{
+//		Input: inputs.Datastore(fake.DefaultDatastore, "heart"),
+//	}, nil)
+//
+// Besides playing the service, a Workspace scripts outcomes (FailNextJob,
+// HoldJobs, FailJob, CancelJob), injects faults per route (FailRequests,
+// ResetConnections, InjectFault: status codes with Retry-After, connection
+// resets before or after a job is created, delays) and reports what it received
+// (Requests, RequestCount, Invocations decoded into batchendpoint.InvokeRequest,
+// Jobs, OutputFiles).
+//
+// Storage: Azurite (the Azure Storage emulator) runs as a Node.js process over
+// HTTPS; it is installed from npm on first use into a project-local folder. It
+// starts with the first Workspace and is shared by the Workspaces alive at the
+// same time; call RunTests from TestMain to share one instance across the whole
+// test binary. Options.NoStorage skips it for tests that move no data.
+//
+// Options.InProcess serves the emulator's requests without sockets or TLS, from
+// its handlers in the test process; only storage traffic goes over loopback.
+//
+// Job.Wait polls every 2 s by default; pass WaitOptions{MinDelay: ...} (for
+// example 10 ms) from the code under test to keep tests fast.
+package fake
