@@ -113,7 +113,9 @@ func (w *Workspace) FailNextJobs(n int, code, message string) { w.srv.FailNextJo
 
 // FailJob fails a job that has not ended yet with code and message (a held job
 // fails at once). It returns an error for unknown or finished jobs.
-func (w *Workspace) FailJob(name, code, message string) error { return w.srv.FailJob(name, code, message) }
+func (w *Workspace) FailJob(name, code, message string) error {
+	return w.srv.FailJob(name, code, message)
+}
 
 // CancelJob cancels a job as the service's cancel operation does. It returns an
 // error for unknown or finished jobs.

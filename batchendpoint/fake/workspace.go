@@ -238,7 +238,9 @@ func (w *Workspace) ScoringURI(endpoint string) string { return w.ws.ScoringURI(
 func (w *Workspace) DatastoreID(name string) string { return w.ws.DatastoreID(name) }
 
 // DataAssetID is the ARM id of a data asset version.
-func (w *Workspace) DataAssetID(name, version string) string { return w.ws.DataVersionID(name, version) }
+func (w *Workspace) DataAssetID(name, version string) string {
+	return w.ws.DataVersionID(name, version)
+}
 
 // AddEndpoint registers a batch endpoint.
 func (w *Workspace) AddEndpoint(e Endpoint) {
