@@ -159,15 +159,42 @@ func ModelScore(ctx context.Context, batch emulator.MiniBatch) ([]string, error)
 }
 
 // PipelineScore runs the pipeline component deployment: it scores every CSV file
-// of input heart_data and writes output score, a CSV with a header. score_mode
-// "append" keeps the input columns and appends prediction and probability;
-// "replace" writes only file, row, prediction and probability.
+// of input heart_data and writes output score, a CSV. Its literal inputs, one of
+// each type batch endpoints accept:
+//
+//   - score_mode (string, default append): "append" keeps the input columns and
+//     appends prediction and probability; "replace" writes file, row, prediction
+//     and probability only.
+//   - threshold (float, default 0.5): the probability from which the label is 1.
+//   - decimals (integer, default 4): digits of the probability.
+//   - header (boolean, default True): whether the first line names the columns.
 func PipelineScore(ctx context.Context, run *emulator.PipelineRun) error {
-	mode := run.Inputs["score_mode"].Value
+	lit := func(name, def string) string {
+		if v := run.Inputs[name].Value; v != "" {
+			return v
+		}
+		return def
+	}
+	mode := lit("score_mode", "append")
 	if mode != "append" && mode != "replace" {
 		return &emulator.JobError{Code: "UserError", Message: fmt.Sprintf("score_mode must be append or replace, got %q", mode)}
 	}
+	threshold, err := strconv.ParseFloat(lit("threshold", "0.5"), 64)
+	if err != nil {
+		return &emulator.JobError{Code: "UserError", Message: "threshold: " + err.Error()}
+	}
+	decimals, err := strconv.Atoi(lit("decimals", "4"))
+	if err != nil || decimals < 0 || decimals > 10 {
+		return &emulator.JobError{Code: "UserError", Message: fmt.Sprintf("decimals must be an integer from 0 to 10, got %q", lit("decimals", "4"))}
+	}
+	header, err := strconv.ParseBool(strings.ToLower(lit("header", "True")))
+	if err != nil {
+		return &emulator.JobError{Code: "UserError", Message: "header: " + err.Error()}
+	}
 	in := run.Inputs["heart_data"].Path
+	if in == "" {
+		return &emulator.JobError{Code: "UserError", Message: "input heart_data is required"}
+	}
 	files := []string{in}
 	if st, err := os.Stat(in); err != nil {
 		return err
@@ -193,9 +220,9 @@ func PipelineScore(ctx context.Context, run *emulator.PipelineRun) error {
 	}
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	if mode == "append" {
+	if header && mode == "append" {
 		_ = w.Write(append(append([]string{}, HeartColumns...), "prediction", "probability"))
-	} else {
+	} else if header {
 		_ = w.Write([]string{"file", "row", "prediction", "probability"})
 	}
 	for _, p := range files {
@@ -203,8 +230,8 @@ func PipelineScore(ctx context.Context, run *emulator.PipelineRun) error {
 			return err
 		}
 		n := 0
-		err := scoreFile(p, func(rec []string, label int, prob float64) error {
-			l, pr := strconv.Itoa(label), strconv.FormatFloat(prob, 'f', 4, 64)
+		err := scoreFile(p, func(rec []string, _ int, prob float64) error {
+			l, pr := strconv.Itoa(boolInt(prob >= threshold)), strconv.FormatFloat(prob, 'f', decimals, 64)
 			if mode == "append" {
 				_ = w.Write(append(append([]string{}, rec...), l, pr))
 			} else {
@@ -246,7 +273,7 @@ func (s Summary) String() string {
 }
 
 // Summarize reads prediction files: model deployment rows (file,row,label,prob,
-// no header) or pipeline CSVs whose header names a prediction column.
+// no header) or PipelineScore's CSVs, with or without a header.
 func Summarize(paths ...string) (Summary, error) {
 	s := Summary{Labels: map[string]int{}}
 	for _, p := range paths {
@@ -261,6 +288,9 @@ func Summarize(paths ...string) (Summary, error) {
 		}
 		s.Files++
 		col := 2 // model deployment rows: file,row,label,probability
+		if len(recs) > 0 && len(recs[0]) == len(HeartColumns)+2 {
+			col = len(HeartColumns) // pipeline "append" rows without a header
+		}
 		if len(recs) > 0 {
 			for i, h := range recs[0] {
 				if h == "prediction" {

@@ -125,7 +125,8 @@ func StartLocal(ctx context.Context, opts *LocalOptions) (l *Local, err error) {
 // workspaceblobstore on storage (container azureml-blobstore), endpoint
 // heart-classifier with model deployment classifier-xgboost (the default, scored
 // by ModelScore) and pipeline component deployment uci-classifier-prepros-xgb
-// (run by PipelineScore).
+// (run by PipelineScore, inputs heart_data, score_mode, threshold, decimals and
+// header, output score), plus the file share datastore workspacefilestore.
 func RegisterWorkspace(ctx context.Context, s *emulator.Server, storage *azurite.Instance) (*emulator.Workspace, error) {
 	ws, err := s.AddWorkspace(emulator.WorkspaceConfig{SubscriptionID: SubscriptionID, ResourceGroup: ResourceGroup, Name: WorkspaceName})
 	if err != nil {
@@ -136,6 +137,11 @@ func RegisterWorkspace(ctx context.Context, s *emulator.Server, storage *azurite
 			return ws.AddDatastore(emulator.Datastore{Name: Datastore, ServiceURL: storage.BlobURL(), AccountName: storage.AccountName(),
 				AccountKey: storage.AccountKey(), Container: "azureml-blobstore", Default: true,
 				Description: "default datastore (Azurite)"})
+		},
+		func() error {
+			// Real workspaces also have a file share datastore; batch outputs can't go there.
+			return ws.AddDatastore(emulator.Datastore{Name: FileDatastore, Type: emulator.DatastoreAzureFile,
+				AccountName: storage.AccountName(), Container: "azureml-filestore", Description: "file share (outputs rejected)"})
 		},
 		func() error { return ws.EnsureContainers(ctx) },
 		func() error {
@@ -148,7 +154,8 @@ func RegisterWorkspace(ctx context.Context, s *emulator.Server, storage *azurite
 		},
 		func() error {
 			return ws.AddPipelineDeployment(Endpoint, emulator.PipelineDeployment{Name: PipelineDeployment,
-				Inputs:  map[string]string{"heart_data": "", "score_mode": ""},
+				Inputs: map[string]string{"heart_data": "", "score_mode": "append",
+					"threshold": "0.5", "decimals": "4", "header": "True"},
 				Outputs: map[string]emulator.PipelineOutput{"score": {Type: "UriFile", FileName: "predictions.csv"}},
 				Run:     PipelineScore})
 		},

@@ -14,6 +14,8 @@ const (
 	DataAsset = "heart-data"
 	// Datastore is the workspace's default blob datastore.
 	Datastore = "workspaceblobstore"
+	// FileDatastore is an Azure Files datastore, which cannot receive outputs.
+	FileDatastore = "workspacefilestore"
 	// DatastorePath is where the seed uploads data inside Datastore.
 	DatastorePath = "heart-disease-uci-unlabeled"
 	// Experiment is the seed's experiment name.
