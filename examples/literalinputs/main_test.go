@@ -1,0 +1,17 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
+)
+
+func TestRun(t *testing.T) {
+	out := demo.RunTest(t, run)
+	assert.Equal(t, 3, strings.Count(out, "Completed\n"))
+	assert.Contains(t, out, "100 rows: 0=58 1=42", "threshold 0.65 moves labels")
+	assert.Equal(t, 2, strings.Count(out, "100 rows: 0=45 1=55"))
+}

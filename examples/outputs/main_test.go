@@ -1,0 +1,18 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
+)
+
+func TestRun(t *testing.T) {
+	out := demo.RunTest(t, run)
+	assert.Equal(t, 4, strings.Count(out, "100 rows: 0=45 1=55"))
+	assert.Contains(t, out, "/score/heart-scores.csv")
+	assert.Contains(t, out, "/model/predictions.csv")
+	assert.Contains(t, out, "only write outputs to Blob Storage datastores")
+}
