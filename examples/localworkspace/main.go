@@ -1,0 +1,148 @@
+// Localworkspace runs the local Azure Machine Learning workspace on its own, for
+// clients in other processes or languages: Azurite over HTTPS plus the workspace
+// emulator, with the demo workspace registered (endpoint heart-classifier,
+// deployments classifier-xgboost and uci-classifier-prepros-xgb, datastore
+// workspaceblobstore, example data). It prints the ARM base URL, the CA
+// certificates to trust, the scoring URIs and sample curl commands, writes
+// workspace.json for the azmlbatch CLI (--local), and runs until Ctrl-C or SIGTERM.
+//
+//	go run ./examples/localworkspace
+//
+// The emulator accepts any unsigned JWT whose aud is the right audience; token
+// files are written for curl, and -token AUDIENCE prints one and exits.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/azmlbatch/azmlbatch/batchendpoint"
+	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
+	"github.com/azmlbatch/azmlbatch/internal/emulator"
+)
+
+func main() {
+	token := flag.String("token", "", "print a token for this audience (e.g. https://management.azure.com or https://ml.azure.com) and exit")
+	verbose := flag.Bool("v", false, "log every request")
+	flag.Parse()
+	if *token != "" {
+		tok, _ := emulator.MintToken("", *token, 24*time.Hour)
+		fmt.Println(tok)
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, os.Stdout, *verbose, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "localworkspace:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// State is workspace.json: what a client needs to reach the local workspace.
+type State struct {
+	ARMEndpoint    string            `json:"armEndpoint"`
+	CABundle       string            `json:"caBundle"`
+	SubscriptionID string            `json:"subscriptionId"`
+	ResourceGroup  string            `json:"resourceGroup"`
+	Workspace      string            `json:"workspace"`
+	ScoringURIs    map[string]string `json:"scoringUris"`
+	TokenFiles     map[string]string `json:"tokenFiles"`
+	ExampleDataURL string            `json:"exampleDataUrl"`
+}
+
+// serve runs the local workspace until ctx ends; ready, when set, gets the state
+// once everything listens.
+func serve(ctx context.Context, out io.Writer, verbose bool, ready func(State, string)) error {
+	var logf func(string, ...any)
+	if verbose {
+		logf = func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
+	}
+	l, err := demo.StartLocal(ctx, &demo.LocalOptions{Log: out, Logf: logf})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		_ = l.Close()
+		fmt.Fprintln(out, "stopped the workspace emulator and Azurite")
+	}()
+
+	// One CA bundle (emulator CA + Azurite's certificate) for curl, Python, Node, ...
+	bundle := filepath.Join(l.Dir, "ca-bundle.pem")
+	storageCert, err := os.ReadFile(l.StorageCertFile)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(bundle, append(l.Server.CACertPEM(), storageCert...), 0o644); err != nil {
+		return err
+	}
+	tokens := map[string]string{}
+	for name, aud := range map[string]string{"arm": emulator.AudienceARM, "ml": emulator.AudienceML, "storage": emulator.AudienceStorage} {
+		tok, _ := emulator.MintToken(l.Server.TenantID(), aud, 24*time.Hour)
+		p := filepath.Join(l.Dir, name+".token")
+		if err := os.WriteFile(p, []byte(tok), 0o600); err != nil {
+			return err
+		}
+		tokens[name] = p
+	}
+	ws := l.BatchWorkspace()
+	st := State{ARMEndpoint: l.Server.ARMEndpoint(), CABundle: bundle, SubscriptionID: ws.SubscriptionID,
+		ResourceGroup: ws.ResourceGroup, Workspace: ws.Name, TokenFiles: tokens,
+		ScoringURIs:    map[string]string{demo.Endpoint: l.Workspace.ScoringURI(demo.Endpoint)},
+		ExampleDataURL: l.Storage.BlobURL() + "/" + demo.ExampleDataContainer + "/" + demo.ExampleDataPrefix}
+	stateFile := filepath.Join(l.Dir, "workspace.json")
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(stateFile, b, 0o644); err != nil {
+		return err
+	}
+	printState(out, l, st, stateFile)
+	if ready != nil {
+		ready(st, stateFile)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func printState(out io.Writer, l *demo.Local, st State, stateFile string) {
+	endpointPath := l.Workspace.ID() + "/batchEndpoints/" + demo.Endpoint
+	body := fmt.Sprintf(`{"properties":{"inputData":{"UriFolder":{"jobInputType":"UriFolder","uri":"%s"}}}}`, st.ExampleDataURL)
+	fmt.Fprintf(out, `
+Local Azure Machine Learning workspace
+  ARM base URL      %s   (stands in for https://management.azure.com)
+  CA certificate    %s   (emulator)
+  storage cert      %s   (Azurite)
+  CA bundle         %s   (both: use for curl --cacert, SSL_CERT_FILE, REQUESTS_CA_BUNDLE)
+  subscription      %s
+  resource group    %s
+  workspace         %s
+  workspace id      %s
+  endpoint          %s (default deployment %s; also %s)
+  scoring URI       %s
+  datastore         %s -> %s container azureml-blobstore
+  example data      %s
+  token files       %s (arm), %s (ml), %s (storage)
+  workspace.json    %s   (go run ./examples/azmlbatch --local %s ...)
+
+Try:
+  curl --cacert %s -H "Authorization: Bearer $(cat %s)" \
+    "%s%s?api-version=%s"
+  curl --cacert %s -X POST -H "Authorization: Bearer $(cat %s)" -H "Content-Type: application/json" \
+    -d '%s' \
+    %s
+
+Press Ctrl-C to stop.
+`, st.ARMEndpoint, l.Server.CACertFile(), l.StorageCertFile, st.CABundle, st.SubscriptionID, st.ResourceGroup, st.Workspace,
+		l.Workspace.ID(), demo.Endpoint, demo.ModelDeployment, demo.PipelineDeployment, st.ScoringURIs[demo.Endpoint],
+		demo.Datastore, l.Storage.BlobURL(), st.ExampleDataURL, st.TokenFiles["arm"], st.TokenFiles["ml"], st.TokenFiles["storage"],
+		stateFile, stateFile,
+		st.CABundle, st.TokenFiles["arm"], st.ARMEndpoint, endpointPath, batchendpoint.DefaultAPIVersion,
+		st.CABundle, st.TokenFiles["ml"], body, st.ScoringURIs[demo.Endpoint])
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azmlbatch/azmlbatch/batchendpoint"
+	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
+)
+
+// A client that knows only what localworkspace prints (CA bundle, token files,
+// URLs) looks up the endpoint, invokes it and follows the job, as curl would.
+func TestServeForOtherClients(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	type ready struct {
+		st   State
+		file string
+	}
+	readyc := make(chan ready, 1)
+	done := make(chan error, 1)
+	var out lockedWriter
+	go func() {
+		done <- serve(ctx, &out, false, func(st State, file string) { readyc <- ready{st, file} })
+	}()
+	var r ready
+	select {
+	case r = <-readyc:
+	case err := <-done:
+		t.Fatalf("serve ended early: %v\n%s", err, out.String())
+	}
+	fromFile, err := os.ReadFile(r.file)
+	require.NoError(t, err)
+	var st State
+	require.NoError(t, json.Unmarshal(fromFile, &st))
+	assert.Equal(t, r.st, st, "workspace.json holds the state")
+	text := out.String()
+	for _, want := range []string{st.ARMEndpoint, st.CABundle, st.ScoringURIs[demo.Endpoint], "curl --cacert", "Press Ctrl-C"} {
+		assert.Contains(t, text, want)
+	}
+	assert.NotContains(t, text, "eyJ", "no token is printed")
+
+	pem, err := os.ReadFile(st.CABundle)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	do := func(method, url, tokenName, body string) map[string]any {
+		tok, err := os.ReadFile(st.TokenFiles[tokenName])
+		require.NoError(t, err)
+		req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+string(tok))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := hc.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Less(t, res.StatusCode, 300, "%s %s", method, url)
+		var m map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&m))
+		return m
+	}
+	wsID := "/subscriptions/" + st.SubscriptionID + "/resourceGroups/" + st.ResourceGroup +
+		"/providers/Microsoft.MachineLearningServices/workspaces/" + st.Workspace
+	ep := do(http.MethodGet, st.ARMEndpoint+wsID+"/batchEndpoints/"+demo.Endpoint+"?api-version="+batchendpoint.DefaultAPIVersion, "arm", "")
+	assert.Equal(t, st.ScoringURIs[demo.Endpoint], ep["properties"].(map[string]any)["scoringUri"])
+
+	job := do(http.MethodPost, st.ScoringURIs[demo.Endpoint], "ml",
+		`{"properties":{"inputData":{"UriFolder":{"jobInputType":"UriFolder","uri":"`+st.ExampleDataURL+`"}}}}`)
+	name, _ := job["name"].(string)
+	require.True(t, strings.HasPrefix(name, "batchjob-"), name)
+	var status any
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		m := do(http.MethodGet, st.ARMEndpoint+wsID+"/jobs/"+name+"?api-version="+batchendpoint.DefaultAPIVersion, "arm", "")
+		if status = m["properties"].(map[string]any)["status"]; status == "Completed" || status == "Failed" {
+			break
+		}
+	}
+	assert.Equal(t, "Completed", status)
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	assert.Contains(t, out.String(), "stopped the workspace emulator and Azurite")
+	assert.NoFileExists(t, st.CABundle, "temporary files removed")
+}
