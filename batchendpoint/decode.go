@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
@@ -108,6 +109,16 @@ func inputFromWire(ji wire.JobInput) (inputs.Input, error) {
 		return inputs.String(*ji.Value), nil
 	}
 	return inputs.Parse(ji.URI, &inputs.ParseOptions{Type: k, Mode: inputs.Mode(ji.Mode)})
+}
+
+// Format prints the input with a SAS signature in URI redacted, for every verb:
+// the service echoes storage URL inputs back with their SAS, and JobDetails
+// values end up in logs. URI itself keeps the value.
+func (i JobInput) Format(f fmt.State, verb rune) {
+	type jobInput JobInput // same fields, no methods: printed as a plain struct
+	c := i
+	c.URI = redact.URL(c.URI)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), jobInput(c))
 }
 
 // jobFromDataPlane converts a data-plane job resource.

@@ -1,9 +1,11 @@
 package batchendpoint
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -369,12 +372,28 @@ func (h *jobHandler) Result(_ context.Context, out *JobDetails) error {
 	}
 	e := &JobFailedError{Job: d, Code: code, Message: msg}
 	if h.lastResp != nil {
-		if re, ok := runtime.NewResponseErrorWithErrorCode(h.lastResp, code).(*azcore.ResponseError); ok {
+		if re, ok := runtime.NewResponseErrorWithErrorCode(redactedResponse(h.lastResp), code).(*azcore.ResponseError); ok {
 			e.resp = re
 		}
 	}
 	*out = d
 	return e
+}
+
+// redactedResponse returns a copy of resp whose body has SAS signatures
+// redacted: a ResponseError prints the body, and a job's body echoes its storage
+// URL inputs with their SAS.
+func redactedResponse(resp *http.Response) *http.Response {
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return resp
+	}
+	c := *resp
+	// JSON encoders write & as \u0026; unescape it (still valid JSON) so the
+	// signature parameter is recognised.
+	red := []byte(redact.URL(strings.ReplaceAll(string(body), `\u0026`, "&")))
+	c.Body, c.ContentLength = io.NopCloser(bytes.NewReader(red)), int64(len(red))
+	return &c
 }
 
 // JobOptions contains the optional parameters of Client.Job.
