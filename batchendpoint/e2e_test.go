@@ -809,6 +809,80 @@ func TestE2EJobLifecycle(t *testing.T) {
 		assert.Equal(t, 2, f.Hits())
 	})
 
+	t.Run("model settings override the deployment's", func(t *testing.T) {
+		one, name := int64(1), "scores.csv"
+		job, d := e.invokeWait(t, e2eModelEP, batchendpoint.InvokeRequest{Input: req.Input,
+			Settings: &batchendpoint.JobSettings{MiniBatchSize: &one, OutputFileName: name}})
+		info, _ := w.Job(job.Name())
+		assert.Equal(t, 3, info.MiniBatches, "one file per mini-batch")
+		assert.True(t, strings.HasSuffix(d.Outputs["score"].URI, "/score/"+name), d.Outputs["score"].URI)
+		assert.Equal(t, e2eWant("xgb", e2eAll...), e.predictions(t, job.Name(), "score", name))
+	})
+
+	t.Run("unknown deployment and endpoint", func(t *testing.T) {
+		ctx := e2eCtx(t)
+		w.ClearRequests()
+		_, err := e.c.Invoke(ctx, e2eModelEP, batchendpoint.InvokeRequest{Deployment: "nope", Input: req.Input}, nil)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `deployment "nope" not found for endpoint "heart-classifier"`)
+		var re *azcore.ResponseError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, 404, re.StatusCode)
+		_, err = e.c.Invoke(ctx, "no-such-endpoint", req, nil)
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, 404, re.StatusCode)
+		assert.Zero(t, w.RequestCount(fake.RouteInvoke))
+	})
+
+	t.Run("list the endpoint's jobs", func(t *testing.T) {
+		ctx := e2eCtx(t)
+		want := map[string]bool{}
+		for _, j := range w.Jobs() {
+			if j.Endpoint == e2eModelEP && j.Deployment == "classifier-lr" {
+				want[j.Name] = true
+			}
+		}
+		require.NotEmpty(t, want)
+		got := map[string]bool{}
+		pager := e.c.NewListJobsPager(e2eModelEP, &batchendpoint.ListJobsOptions{Deployment: "classifier-lr"})
+		for pager.More() {
+			page, err := pager.NextPage(ctx)
+			require.NoError(t, err)
+			for _, j := range page.Jobs {
+				assert.Equal(t, "classifier-lr", j.Deployment)
+				got[j.Name] = true
+			}
+		}
+		assert.Equal(t, want, got)
+	})
+
+	t.Run("data-plane-only client", func(t *testing.T) {
+		ctx := e2eCtx(t)
+		o := w.ClientOptions()
+		o.DataPlaneOnly = true
+		c, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), o)
+		require.NoError(t, err)
+		w.ClearRequests()
+		job, err := c.Invoke(ctx, e2eModelEP, req, &batchendpoint.InvokeOptions{ScoringURI: w.ScoringURI(e2eModelEP)})
+		require.NoError(t, err)
+		d, err := job.Wait(ctx, e2eWait)
+		require.NoError(t, err)
+		assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
+		for _, r := range w.Requests() {
+			assert.Equal(t, "https://ml.azure.com", r.Audience, "%s %s", r.Method, r.URL)
+		}
+		assert.NotZero(t, w.RequestCount(fake.RouteGetBatchJob))
+		assert.Equal(t, e2eWant("xgb", e2eAll...), e.predictions(t, job.Name(), "score", "predictions.csv"))
+
+		w.FailNextJob("UserError", "data-plane failure")
+		job, err = c.Invoke(ctx, e2eModelEP, req, &batchendpoint.InvokeOptions{ScoringURI: w.ScoringURI(e2eModelEP)})
+		require.NoError(t, err)
+		_, err = job.Wait(ctx, e2eWait)
+		var jf *batchendpoint.JobFailedError
+		require.ErrorAs(t, err, &jf)
+		assert.Equal(t, batchendpoint.JobStatusFailed, jf.Job.Status)
+	})
+
 	t.Run("DownloadOutputs of a finished job", func(t *testing.T) {
 		ctx := e2eCtx(t)
 		job, _ := e.invokeWait(t, e2eModelEP, req)
