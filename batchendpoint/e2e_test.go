@@ -883,6 +883,45 @@ func TestE2EJobLifecycle(t *testing.T) {
 		assert.Equal(t, batchendpoint.JobStatusFailed, jf.Job.Status)
 	})
 
+	t.Run("concurrent invokes and waits on one client", func(t *testing.T) {
+		ctx := e2eCtx(t)
+		c := e.newClient(t) // cold cache: the lookups race too
+		local := filepath.Join(e.dir, "data")
+		reqs := []struct {
+			ep  string
+			req batchendpoint.InvokeRequest
+			tag string
+		}{
+			{e2eModelEP, req, "xgb"},
+			{e2eModelEP, batchendpoint.InvokeRequest{Deployment: "classifier-lr", Input: req.Input}, "lr"},
+			{e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.LocalPath(local)}, "xgb"},
+			{e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.LocalPath(local)}, "xgb"},
+			{e2ePipelineEP, batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"heart_data": req.Input}}, "append"},
+			{e2ePipelineEP, batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"heart_data": inputs.LocalPath(local), "score_mode": inputs.String("fast")}}, "fast"},
+		}
+		var wg sync.WaitGroup
+		names := make([]string, len(reqs))
+		errs := make([]error, len(reqs))
+		for i, r := range reqs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				job, err := c.Invoke(ctx, r.ep, r.req, nil)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				names[i] = job.Name()
+				_, errs[i] = job.Wait(ctx, e2eWait)
+			}()
+		}
+		wg.Wait()
+		for i, r := range reqs {
+			require.NoError(t, errs[i], i)
+			assert.Equal(t, e2eWant(r.tag, e2eAll...), e.predictions(t, names[i], "score", "predictions.csv"), i)
+		}
+	})
+
 	t.Run("DownloadOutputs of a finished job", func(t *testing.T) {
 		ctx := e2eCtx(t)
 		job, _ := e.invokeWait(t, e2eModelEP, req)
