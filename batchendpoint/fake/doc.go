@@ -31,10 +31,13 @@
 // Jobs, OutputFiles).
 //
 // Storage: Azurite (the Azure Storage emulator) runs as a Node.js process over
-// HTTPS; it is installed from npm on first use into a project-local folder. It
-// starts with the first Workspace and is shared by the Workspaces alive at the
-// same time; call RunTests from TestMain to share one instance across the whole
-// test binary. Options.NoStorage skips it for tests that move no data.
+// HTTPS with a throwaway certificate. The first run installs a pinned version
+// with npm into the user's cache folder (this module's own .azurite folder when
+// testing azmlbatch itself; AZMLBATCH_AZURITE_DIR overrides both). It starts
+// with the first Workspace and is shared by the Workspaces alive at the same
+// time, each with its own containers; call RunTests from TestMain to share one
+// instance across the whole test binary. Options.NoStorage skips it for tests
+// that move no data.
 //
 // Options.InProcess serves the emulator's requests without sockets or TLS, from
 // its handlers in the test process; only storage traffic goes over loopback.
