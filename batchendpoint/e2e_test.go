@@ -466,6 +466,21 @@ func TestE2EScenarios(t *testing.T) {
 		assert.Equal(t, e2eWant("append", e2eAll...), e.predictions(t, byFile.Name(), "score", "predictions.csv"))
 		info, _ := w.Job(byFile.Name())
 		assert.Equal(t, da.ID, info.Inputs["heart_data"].URI)
+
+		// MLTable assets: the client refuses @latest itself; an explicit version
+		// goes out and the service refuses it.
+		w.AddDataAsset(fake.DataAsset{Name: "heart-table", Version: "1", Type: inputs.KindMLTable, Path: "azureml://datastores/workspaceblobstore/paths/" + e2eUnlabeled})
+		w.ClearRequests()
+		_, err = e.c.Invoke(ctx, e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.DataAsset("heart-table", "latest")}, nil)
+		var ve *batchendpoint.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Contains(t, err.Error(), "MLTable")
+		assert.Zero(t, w.RequestCount(fake.RouteInvoke))
+		_, err = e.c.Invoke(ctx, e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.DataAsset("heart-table", "1")}, nil)
+		var re *azcore.ResponseError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, http.StatusBadRequest, re.StatusCode)
+		assert.Contains(t, err.Error(), "aren't currently supported by batch endpoints")
 	})
 
 	t.Run("S9 datastore path", func(t *testing.T) {
