@@ -5,11 +5,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
+	"github.com/azmlbatch/azmlbatch/examples/internal/demotest"
 )
 
 func TestRun(t *testing.T) {
-	out := demo.RunTest(t, run)
+	out := demotest.Run(t, run)
 	assert.Contains(t, out, "100 rows: 0=45 1=55")
 	assert.Contains(t, out, "25 rows:")
 	assert.Contains(t, out, "sig=REDACTED")

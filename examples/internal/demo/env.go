@@ -9,8 +9,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
@@ -155,22 +153,4 @@ func RunWith(ctx context.Context, out io.Writer, run func(ctx context.Context, e
 		}
 	}()
 	return run(ctx, e)
-}
-
-// RunTest runs an example against the local workspace from a test and returns
-// its output.
-func RunTest(t *testing.T, run func(ctx context.Context, e *Env) error) string {
-	t.Helper()
-	for _, v := range []string{EnvSubscription, EnvResourceGroup, EnvWorkspace} {
-		t.Setenv(v, "")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a cold Azurite install included
-	defer cancel()
-	var out lockedBuffer
-	err := RunWith(ctx, &out, run)
-	t.Log(out.String())
-	if err != nil {
-		t.Fatalf("example failed: %v", err)
-	}
-	return out.String()
 }
