@@ -173,6 +173,9 @@ func quickstart(ctx context.Context, cfg config, out io.Writer) (results []resul
 	results = w.all(ctx)
 	printTable(out, results)
 	fmt.Fprintf(out, "\n%d of %d jobs completed in %s.\n", countOK(results), len(results), time.Since(start).Round(10*time.Millisecond))
+	if ctx.Err() != nil {
+		fmt.Fprintln(out, "Interrupted.")
+	}
 	return results, nil
 }
 
