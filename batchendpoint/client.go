@@ -75,6 +75,10 @@ type ClientOptions struct {
 	// (default 8).
 	UploadConcurrency int
 
+	// PollInterval is Job.Wait's first delay between polls when WaitOptions.MinDelay
+	// is not set (default 2 s, as azure-ai-ml). Tests against a local fake set it low.
+	PollInterval time.Duration
+
 	// DataPlaneOnly makes the client use only the Azure ML data-plane token: jobs are
 	// polled with GET {scoringUri}/{job} and nothing is looked up through ARM, so
 	// InvokeOptions.ScoringURI is required and Cancel is unavailable. For callers

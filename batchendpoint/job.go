@@ -110,7 +110,7 @@ func (j *Job) Poll(ctx context.Context, _ *PollOptions) (d JobDetails, err error
 
 // WaitOptions contains the optional parameters of Job.Wait.
 type WaitOptions struct {
-	// MinDelay is the first delay between polls (default 2 s, as azure-ai-ml).
+	// MinDelay is the first delay between polls (default ClientOptions.PollInterval, else 2 s).
 	MinDelay time.Duration
 	// MaxDelay caps the delay, which doubles after every poll (default 60 s).
 	// A Retry-After from the service is honoured up to MaxDelay.
@@ -130,6 +130,9 @@ func (j *Job) Wait(ctx context.Context, options *WaitOptions) (d JobDetails, err
 	ctx, end := j.c.span(ctx, "Job.Wait")
 	defer func() { end(err) }()
 	o := WaitOptions{MinDelay: 2 * time.Second, MaxDelay: time.Minute}
+	if pi := j.c.opts.PollInterval; pi > 0 {
+		o.MinDelay = pi
+	}
 	if options != nil {
 		if options.MinDelay > 0 {
 			o.MinDelay = options.MinDelay

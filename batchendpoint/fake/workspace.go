@@ -204,6 +204,9 @@ func (w *Workspace) ClientOptions() *batchendpoint.ClientOptions {
 	if o.Retry.RetryDelay == 0 && o.Retry.MaxRetryDelay == 0 {
 		o.Retry.RetryDelay, o.Retry.MaxRetryDelay = 5*time.Millisecond, 100*time.Millisecond
 	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 5 * time.Millisecond // the fake's jobs step every few ms
+	}
 	return &o
 }
 
