@@ -42,6 +42,6 @@
 // Options.InProcess serves the emulator's requests without sockets or TLS, from
 // its handlers in the test process; only storage traffic goes over loopback.
 //
-// Job.Wait polls every 2 s by default; pass WaitOptions{MinDelay: ...} (for
-// example 10 ms) from the code under test to keep tests fast.
+// Clients from Client and ClientOptions poll every 5 ms (ClientOptions.PollInterval),
+// so code under test that calls Job.Wait(ctx, nil) stays fast.
 package fake
