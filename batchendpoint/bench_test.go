@@ -17,8 +17,8 @@ import (
 // POST through the azcore pipeline (bearer, telemetry, logging policies), decode.
 // Compare with BenchmarkRawPOST, the same POST with plain net/http.
 func BenchmarkInvoke(b *testing.B) {
-	f := newFakeService(&testing.T{})
-	b.Cleanup(func() { f.arm.Close(); f.inf.Close() })
+	f := startFakeService()
+	b.Cleanup(f.close)
 	c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, f.options())
 	require.NoError(b, err)
 	req := batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.StorageURL(heartURL)}
@@ -40,8 +40,8 @@ func BenchmarkInvoke(b *testing.B) {
 // BenchmarkRawPOST is the baseline: the same body and headers POSTed with net/http
 // to the same server, the 201 body read and decoded into a map.
 func BenchmarkRawPOST(b *testing.B) {
-	f := newFakeService(&testing.T{})
-	b.Cleanup(func() { f.arm.Close(); f.inf.Close() })
+	f := startFakeService()
+	b.Cleanup(f.close)
 	hc := f.arm.Client()
 	body := []byte(`{"properties":{"inputData":{"UriFolder":{"uri":"` + heartURL + `","jobInputType":"UriFolder"}}}}`)
 	do := func() error {

@@ -63,13 +63,33 @@ type fakeService struct {
 }
 
 func newFakeService(t *testing.T) *fakeService {
-	f := &fakeService{t: t, kind: "Model", jobName: "batchjob-4ed2bbdb-a43c-4180-902b-7f46ac621d21",
+	f := startFakeService()
+	f.t = t
+	t.Cleanup(f.close)
+	return f
+}
+
+// startFakeService starts the fake without a test (examples, benchmarks); call close.
+func startFakeService() *fakeService {
+	f := &fakeService{kind: "Model", jobName: "batchjob-4ed2bbdb-a43c-4180-902b-7f46ac621d21",
 		statuses: []string{"Preparing", "Queued", "Running", "Completed"}}
 	f.inf = httptest.NewTLSServer(http.HandlerFunc(f.serveInference))
 	f.arm = httptest.NewTLSServer(http.HandlerFunc(f.serveARM))
-	t.Cleanup(f.arm.Close)
-	t.Cleanup(f.inf.Close)
 	return f
+}
+
+func (f *fakeService) close() { f.arm.Close(); f.inf.Close() }
+
+// lastPOST returns the body of the last invoke the fake received.
+func (f *fakeService) lastPOST() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := len(f.infReqs) - 1; i >= 0; i-- {
+		if f.infReqs[i].Method == http.MethodPost {
+			return string(f.infReqs[i].Body)
+		}
+	}
+	return ""
 }
 
 func (f *fakeService) scoringURI() string { return f.inf.URL + "/jobs" }
