@@ -404,3 +404,24 @@ func TestLogsHaveNoSecrets(t *testing.T) {
 	assert.Contains(t, string(f.infReqs[0].Body), "sig=S3CR3TSIGNATUREabc%2Bdef%3D", "the signature is sent to the service")
 	f.mu.Unlock()
 }
+
+func TestGetEndpoint(t *testing.T) {
+	f := newFakeService(t)
+	c := f.client()
+	ep, err := c.GetEndpoint(context.Background(), "heart-classifier", nil)
+	require.NoError(t, err)
+	assert.Equal(t, batchendpoint.Endpoint{Name: "heart-classifier", ScoringURI: f.scoringURI(), DefaultDeployment: "classifier-xgboost"}, ep)
+	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	require.NoError(t, err)
+	f.mu.Lock()
+	n := 0
+	for _, r := range f.armReqs {
+		if strings.HasSuffix(r.Path, "/batchEndpoints/heart-classifier") {
+			n++
+		}
+	}
+	f.mu.Unlock()
+	assert.Equal(t, 1, n, "Invoke reuses the endpoint GetEndpoint read")
+	_, err = c.GetEndpoint(context.Background(), "missing-ep", nil)
+	assert.True(t, errors.As(err, new(*azcore.ResponseError)))
+}

@@ -148,3 +148,33 @@ func (c *Client) span(ctx context.Context, name string) (context.Context, func(e
 	ctx = context.WithValue(ctx, runtime.CtxAPINameKey{}, name)
 	return runtime.StartSpan(ctx, name, c.tracer, nil)
 }
+
+// Endpoint describes a batch endpoint.
+type Endpoint struct {
+	// Name of the endpoint.
+	Name string
+	// ScoringURI is where jobs are POSTed (InvokeOptions.ScoringURI for data-plane-only callers).
+	ScoringURI string
+	// DefaultDeployment runs jobs that name no deployment ("" when none is set).
+	DefaultDeployment string
+}
+
+// GetEndpointOptions contains the optional parameters of Client.GetEndpoint.
+type GetEndpointOptions struct {
+	// placeholder for future optional parameters
+}
+
+// GetEndpoint returns the batch endpoint name (az ml batch-endpoint show). It
+// shares Invoke's cache.
+func (c *Client) GetEndpoint(ctx context.Context, name string, _ *GetEndpointOptions) (ep Endpoint, err error) {
+	ctx, end := c.span(ctx, "Client.GetEndpoint")
+	defer func() { end(err) }()
+	if err := validateEndpointName(name); err != nil {
+		return Endpoint{}, err
+	}
+	e, err := c.endpoint(ctx, name)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	return Endpoint{Name: name, ScoringURI: e.scoringURI, DefaultDeployment: e.defaultDeployment}, nil
+}

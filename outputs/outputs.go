@@ -142,5 +142,9 @@ func (o DataOutput) Validate() error {
 	if o.path == "" {
 		return &inputs.ValidationError{Value: o.datastore, Problem: "the output names a datastore but no path", Fix: "give a unique path inside the datastore, or use outputs.Default() for the service's default location"}
 	}
+	if o.kind == inputs.KindURIFile && strings.HasSuffix(o.path, "/") {
+		return &inputs.ValidationError{Value: o.path, Problem: "a uri_file output path names a file but ends with /",
+			Fix: "give the file name, e.g. " + strings.TrimRight(o.path, "/") + "/predictions.csv, or use Folder()"}
+	}
 	return inputs.ValidateDatastorePath(o.path)
 }

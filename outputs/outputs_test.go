@@ -52,3 +52,10 @@ func TestBuilders(t *testing.T) {
 	assert.Equal(t, "(default location)", fmt.Sprint(outputs.Default()))
 	assert.NoError(t, outputs.Default().WithMode(outputs.ModeUpload).Validate())
 }
+
+func TestFileOutputNeedsFileName(t *testing.T) {
+	err := outputs.Datastore("workspaceblobstore", "jobs/run-1/").File().Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "jobs/run-1/predictions.csv")
+	assert.NoError(t, outputs.Datastore("workspaceblobstore", "jobs/run-1/").Validate(), "a folder may end with /")
+}
