@@ -1,5 +1,3 @@
-// Package armid parses and builds the resource identifiers and azureml:// URIs that
-// batch jobs use for workspaces, datastores, data assets and models.
 package armid
 
 import (

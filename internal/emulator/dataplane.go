@@ -25,6 +25,7 @@ type orderedMap[V any] struct {
 	vals []V
 }
 
+// UnmarshalJSON records keys in document order.
 func (m *orderedMap[V]) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		return nil

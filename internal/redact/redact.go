@@ -1,5 +1,3 @@
-// Package redact hides secrets (SAS signatures, account keys, bearer tokens) in
-// strings that may reach logs, errors or fmt output.
 package redact
 
 import (
