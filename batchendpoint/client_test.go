@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -424,4 +426,33 @@ func TestGetEndpoint(t *testing.T) {
 	assert.Equal(t, 1, n, "Invoke reuses the endpoint GetEndpoint read")
 	_, err = c.GetEndpoint(context.Background(), "missing-ep", nil)
 	assert.True(t, errors.As(err, new(*azcore.ResponseError)))
+}
+
+// TestNoTokenOverHTTP: neither pipeline sends a bearer token to a plain-http host.
+func TestNoTokenOverHTTP(t *testing.T) {
+	var mu sync.Mutex
+	var withAuth, total int
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		total++
+		if r.Header.Get("Authorization") != "" {
+			withAuth++
+		}
+		mu.Unlock()
+		w.WriteHeader(500)
+	}))
+	defer plain.Close()
+	f := newFakeService(t)
+	o := f.options()
+	o.Cloud.Services[cloud.ResourceManager] = cloud.ServiceConfiguration{Endpoint: plain.URL, Audience: "https://management.azure.com"}
+	c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, o)
+	require.NoError(t, err)
+	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	require.Error(t, err, "ARM over http")
+	_, err = f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)},
+		&batchendpoint.InvokeOptions{ScoringURI: plain.URL + "/jobs"})
+	require.Error(t, err, "data plane over http")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Zero(t, withAuth, "no Authorization header over http (requests seen: %d)", total)
 }
