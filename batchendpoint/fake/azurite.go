@@ -2,18 +2,9 @@ package fake
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -110,7 +101,8 @@ func startStorage() (*storage, error) {
 	if err != nil {
 		return nil, err
 	}
-	certPEM, certFile, keyFile, err := writeLoopbackCert(dir)
+	lc, err := azurite.WriteLoopbackCert(dir, "azmlbatch fake Azurite")
+	certPEM, certFile, keyFile := lc.PEM, lc.CertFile, lc.KeyFile
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -126,47 +118,4 @@ func startStorage() (*storage, error) {
 		return nil, fmt.Errorf("fake: %w", err)
 	}
 	return &storage{inst: inst, certPEM: certPEM, dir: dir}, nil
-}
-
-// writeLoopbackCert writes a self-signed certificate for 127.0.0.1, ::1 and
-// localhost (Azurite's HTTPS mode needs the IP SAN) and its key into dir.
-func writeLoopbackCert(dir string) (certPEM []byte, certFile, keyFile string, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, "", "", err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return nil, "", "", err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "azmlbatch fake Azurite"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(7 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, "", "", err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, "", "", err
-	}
-	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
-		return nil, "", "", err
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return nil, "", "", err
-	}
-	return certPEM, certFile, keyFile, nil
 }

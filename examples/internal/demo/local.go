@@ -78,7 +78,8 @@ func StartLocal(ctx context.Context, opts *LocalOptions) (l *Local, err error) {
 	if l.Dir, err = os.MkdirTemp("", "azmlbatch-demo-"); err != nil {
 		return l, err
 	}
-	certFile, keyFile, certPEM, err := writeLoopbackCert(l.Dir)
+	lc, err := azurite.WriteLoopbackCert(l.Dir, "azmlbatch local storage")
+	certFile, keyFile, certPEM := lc.CertFile, lc.KeyFile, lc.PEM
 	if err != nil {
 		return l, fmt.Errorf("storage certificate: %w", err)
 	}

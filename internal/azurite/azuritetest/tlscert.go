@@ -1,20 +1,12 @@
 package azuritetest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/azmlbatch/azmlbatch/internal/azurite"
 )
 
 // TLSCert is a self-signed loopback certificate written to PEM files.
@@ -31,52 +23,13 @@ type TLSCert struct {
 // localhost (Go checks IP SANs for IP hosts), written into t.TempDir().
 func NewTLSCert(t testing.TB) *TLSCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	lc, err := azurite.WriteLoopbackCert(t.TempDir(), "127.0.0.1")
 	if err != nil {
-		t.Fatalf("generate key: %v", err)
+		t.Fatalf("loopback certificate: %v", err)
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		t.Fatalf("serial: %v", err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(48 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatalf("create certificate: %v", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatalf("marshal key: %v", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("parse certificate: %v", err)
-	}
-	c := &TLSCert{
-		CertFile: filepath.Join(t.TempDir(), "cert.pem"),
-		CertPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		Pool:     x509.NewCertPool(),
-	}
-	c.KeyFile = filepath.Join(filepath.Dir(c.CertFile), "key.pem")
-	c.Pool.AddCert(cert)
-	if err := os.WriteFile(c.CertFile, c.CertPEM, 0o600); err != nil {
-		t.Fatalf("write cert: %v", err)
-	}
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	if err := os.WriteFile(c.KeyFile, keyPEM, 0o600); err != nil {
-		t.Fatalf("write key: %v", err)
+	c := &TLSCert{CertFile: lc.CertFile, KeyFile: lc.KeyFile, CertPEM: lc.PEM, Pool: x509.NewCertPool()}
+	if !c.Pool.AppendCertsFromPEM(lc.PEM) {
+		t.Fatal("loopback certificate: bad PEM")
 	}
 	return c
 }
