@@ -15,6 +15,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -455,4 +456,25 @@ func TestNoTokenOverHTTP(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Zero(t, withAuth, "no Authorization header over http (requests seen: %d)", total)
+}
+
+// TestPollUntilDone: the azcore poller behind a Job behaves like other Azure Go SDKs'.
+func TestPollUntilDone(t *testing.T) {
+	f := newFakeService(t)
+	job, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	require.NoError(t, err)
+	d, err := job.Poller().PollUntilDone(context.Background(), &runtime.PollUntilDoneOptions{Frequency: time.Millisecond})
+	require.NoError(t, err)
+	assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
+	assert.True(t, job.Poller().Done())
+	assert.Equal(t, batchendpoint.JobStatusCompleted, job.Status())
+
+	f2 := newFakeService(t)
+	f2.statuses = []string{"Running", "Canceled"}
+	job, err = f2.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	require.NoError(t, err)
+	_, err = job.Poller().PollUntilDone(context.Background(), &runtime.PollUntilDoneOptions{Frequency: time.Millisecond})
+	var jf *batchendpoint.JobFailedError
+	require.ErrorAs(t, err, &jf)
+	assert.Equal(t, "JobCanceled", jf.Code)
 }

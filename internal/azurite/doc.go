@@ -9,4 +9,8 @@
 //
 // Only Linux is fully supported: elsewhere the child is not killed automatically
 // when the parent dies.
+//
+//	inst, err := azurite.Start(ctx, nil) // installs the pinned version on first use
+//	defer inst.Stop()
+//	svc, err := azblob.NewClientFromConnectionString(inst.ConnectionString(), nil)
 package azurite

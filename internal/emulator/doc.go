@@ -26,4 +26,10 @@
 // resets before or after a job is created, delays), hold jobs in a status, fail
 // jobs with a given error, and inspect every request the server received.
 // InProcessTransport serves the same handlers without sockets for fast tests.
+//
+//	srv, _ := emulator.New(nil)
+//	_ = srv.Start()
+//	defer srv.Close()
+//	ws, _ := srv.AddWorkspace(emulator.WorkspaceConfig{SubscriptionID: "s", ResourceGroup: "rg", Name: "ws"})
+//	// register datastores, endpoints, deployments on ws; point a client at srv.Cloud(), srv.HTTPClient(), srv.Credential()
 package emulator

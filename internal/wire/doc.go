@@ -6,4 +6,9 @@
 //
 // This package is internal: the public API exposes typed values from batchendpoint,
 // inputs and outputs, never these structs.
+//
+//	var job wire.BatchJobResource
+//	_ = json.Unmarshal(body, &job) // "properties"/"Properties", "inputData"/"InputData" alike
+//	in := job.Properties.InputData["heart_data"]
+//	kind := wire.NormalizeInputType(in.JobInputType) // "UriFolder"
 package wire

@@ -7,4 +7,8 @@
 //
 // It is demo plumbing, not library code: everything a user would call to invoke
 // an endpoint lives in batchendpoint, inputs and outputs.
+//
+//	l, err := demo.StartLocal(ctx, nil) // Azurite + emulator + the demo workspace
+//	defer l.Close()
+//	client, err := batchendpoint.NewClient(l.BatchWorkspace(), l.Credential(), l.ClientOptions())
 package demo

@@ -4,4 +4,7 @@
 //
 // Tests that need Azurite fail, never skip, when it cannot start: CI installs it,
 // so a failure to start is a real problem.
+//
+//	inst := azuritetest.StartT(t, nil)          // stopped by t.Cleanup
+//	inst, cert := azuritetest.StartHTTPST(t, nil) // HTTPS + --oauth basic; cert.HTTPClient() trusts it
 package azuritetest
