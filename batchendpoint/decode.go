@@ -135,24 +135,16 @@ func jobFromDataPlane(r *wire.BatchJobResource) JobDetails {
 	if exp, ok := wire.Find(p.Properties, "experimentName"); ok {
 		d.ExperimentName = exp
 	}
-	for k, in := range p.InputData {
-		if d.Inputs == nil {
-			d.Inputs = map[string]JobInput{}
-		}
-		kind, _ := kindFromWire(in.JobInputType)
-		ji := JobInput{Kind: kind, URI: in.URI, Mode: in.Mode}
+	d.Inputs = convertMap(p.InputData, func(in wire.JobInput) JobInput {
+		ji := JobInput{Kind: kindOf(in.JobInputType), URI: in.URI, Mode: in.Mode}
 		if in.Value != nil {
 			ji.Value = *in.Value
 		}
-		d.Inputs[k] = ji
-	}
-	for k, o := range p.OutputData {
-		if d.Outputs == nil {
-			d.Outputs = map[string]JobOutput{}
-		}
-		kind, _ := kindFromWire(o.JobOutputType)
-		d.Outputs[k] = JobOutput{Kind: kind, URI: o.URI, Mode: o.Mode}
-	}
+		return ji
+	})
+	d.Outputs = convertMap(p.OutputData, func(o wire.JobOutput) JobOutput {
+		return JobOutput{Kind: kindOf(o.JobOutputType), URI: o.URI, Mode: o.Mode}
+	})
 	setSystemData(&d, r.SystemData)
 	return d
 }
@@ -168,20 +160,12 @@ func jobFromARM(j *wire.Job) JobDetails {
 		d.TrackingURL = s.Endpoint
 	}
 	d.Deployment, _ = wire.Find(p.Tags, "azureml.deploymentname")
-	for k, in := range p.Inputs {
-		if d.Inputs == nil {
-			d.Inputs = map[string]JobInput{}
-		}
-		kind, _ := kindFromWire(in.JobInputType)
-		d.Inputs[k] = JobInput{Kind: kind, URI: in.URI, Value: in.Value, Mode: in.Mode}
-	}
-	for k, o := range p.Outputs {
-		if d.Outputs == nil {
-			d.Outputs = map[string]JobOutput{}
-		}
-		kind, _ := kindFromWire(o.JobOutputType)
-		d.Outputs[k] = JobOutput{Kind: kind, URI: o.URI, Mode: o.Mode}
-	}
+	d.Inputs = convertMap(p.Inputs, func(in wire.ARMJobInput) JobInput {
+		return JobInput{Kind: kindOf(in.JobInputType), URI: in.URI, Value: in.Value, Mode: in.Mode}
+	})
+	d.Outputs = convertMap(p.Outputs, func(o wire.ARMJobOutput) JobOutput {
+		return JobOutput{Kind: kindOf(o.JobOutputType), URI: o.URI, Mode: o.Mode}
+	})
 	setSystemData(&d, j.SystemData)
 	return d
 }
@@ -205,4 +189,22 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// kindOf maps a reported input/output type to a Kind; unknown types stay empty.
+func kindOf(t string) inputs.Kind {
+	k, _ := kindFromWire(t)
+	return k
+}
+
+// convertMap converts the values of m; nil for an empty m.
+func convertMap[S, D any](m map[string]S, f func(S) D) map[string]D {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]D, len(m))
+	for k, v := range m {
+		out[k] = f(v)
+	}
+	return out
 }
