@@ -218,7 +218,7 @@ func (c *Client) armDo(ctx context.Context, method, rawURL string, body any, out
 		okStatus = []int{http.StatusOK}
 	}
 	if !runtime.HasStatusCode(resp, okStatus...) {
-		return resp, runtime.NewResponseError(resp)
+		return resp, serviceError(resp)
 	}
 	if out != nil {
 		if err := runtime.UnmarshalAsJSON(resp, out); err != nil {

@@ -478,3 +478,26 @@ func TestPollUntilDone(t *testing.T) {
 	require.ErrorAs(t, err, &jf)
 	assert.Equal(t, "JobCanceled", jf.Code)
 }
+
+// TestServiceErrorsRedactSAS: a 400 that echoes the input (as the service's
+// validation errors do) comes back without the signature.
+func TestServiceErrorsRedactSAS(t *testing.T) {
+	f := newFakeService(t)
+	f.onPOST = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		body, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "UserError",
+			"message": "Errors: [{\"PropertyName\":\"InputData.Values[0]\",\"AttemptedValue\":{\"Uri\":\"https://acct.blob.core.windows.net/c/d?sp=r&sig=T0PSECRET\"}}]"}})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		_, _ = w.Write(body)
+		return true
+	}
+	_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{
+		Input: inputs.StorageURL("https://acct.blob.core.windows.net/c/d?sp=r&sig=T0PSECRET")}, nil)
+	require.Error(t, err)
+	var re *azcore.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "UserError", re.ErrorCode)
+	assert.Equal(t, 400, re.StatusCode)
+	assert.NotContains(t, err.Error(), "T0PSECRET")
+	assert.Contains(t, err.Error(), "sig=REDACTED")
+}

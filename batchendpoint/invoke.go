@@ -295,16 +295,16 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 				continue
 			}
 			if resp.StatusCode == http.StatusTooManyRequests {
-				return nil, runtime.NewResponseError(resp)
+				return nil, serviceError(resp)
 			}
-			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: runtime.NewResponseError(resp)}
+			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: serviceError(resp)}
 		case resp.StatusCode >= 500:
 			c.forgetEndpoint(endpoint)
-			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: runtime.NewResponseError(resp)}
+			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: serviceError(resp)}
 		case resp.StatusCode == http.StatusNotFound:
 			c.forgetEndpoint(endpoint) // the endpoint may have moved or been recreated
 		}
-		return nil, runtime.NewResponseError(resp)
+		return nil, serviceError(resp)
 	}
 }
 

@@ -298,7 +298,7 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 		return nil, err
 	}
 	if !runtime.HasStatusCode(resp, http.StatusOK) {
-		return nil, runtime.NewResponseError(resp)
+		return nil, serviceError(resp)
 	}
 	var d JobDetails
 	var failure *wire.ErrorDetail
@@ -451,4 +451,10 @@ func (c *Client) ResumeJob(token string, _ *ResumeJobOptions) (*Job, error) {
 	}
 	h.details = JobDetails{Name: h.Name, Status: h.Status}
 	return &Job{c: c, h: h, poller: p}, nil
+}
+
+// serviceError is runtime.NewResponseError over a redacted copy of resp: service
+// validation errors echo the request's inputs (AttemptedValue), SAS URLs included.
+func serviceError(resp *http.Response) error {
+	return runtime.NewResponseError(redactedResponse(resp))
 }

@@ -9,7 +9,7 @@ const Placeholder = "REDACTED"
 
 // Query parameters whose values are secrets. SAS tokens carry the signature in sig;
 // the other names are used by storage and identity endpoints for keys and tokens.
-var secretParam = regexp.MustCompile(`(?i)([?&;](?:sig|signature|accountkey|account_key|access_token|code|client_secret)=)([^&#;\s"']*)`)
+var secretParam = regexp.MustCompile(`(?i)([?&;](?:sig|signature|accountkey|account_key|access_token|code|client_secret)=)([^&#;\s"'\\]*)`)
 
 // bearer matches an Authorization bearer value.
 var bearer = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*`)

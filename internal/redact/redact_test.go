@@ -26,3 +26,9 @@ func TestText(t *testing.T) {
 	assert.NotContains(t, out, "eyJ.abc.def")
 	assert.Contains(t, out, "AccountName=a")
 }
+
+// TestURLInJSON: a signature inside a JSON string stops at the escape, keeping the JSON valid.
+func TestURLInJSON(t *testing.T) {
+	in := `{"message":"{\"Uri\":\"https://a/c?sp=r&sig=SECRET\"}"}`
+	assert.Equal(t, `{"message":"{\"Uri\":\"https://a/c?sp=r&sig=REDACTED\"}"}`, URL(in))
+}
