@@ -40,12 +40,6 @@ type DataAssetSpec struct {
 	Tags map[string]string
 }
 
-// CreateDataAssetOptions contains the optional parameters of Client.CreateDataAsset.
-type CreateDataAssetOptions struct {
-	// UploadProgress, if set, is called as a local Path is uploaded.
-	UploadProgress func(UploadProgress)
-}
-
 // CreateDataAsset registers a data asset version (ARM PUT data/{name}/versions/{v})
 // and returns it. A local Path is uploaded first; an upload of the same data made
 // earlier (by this package or by az ml) is reused.

@@ -18,25 +18,6 @@ import (
 	"github.com/azmlbatch/azmlbatch/internal/armid"
 )
 
-// DownloadOutputsOptions contains the optional parameters of Client.DownloadOutputs.
-type DownloadOutputsOptions struct {
-	// Concurrency is the number of files downloaded in parallel (default
-	// ClientOptions.UploadConcurrency, else 8).
-	Concurrency int
-}
-
-// DownloadOutputsResponse describes what Client.DownloadOutputs wrote.
-type DownloadOutputsResponse struct {
-	// Output is the output's name and Location its URI as the job reports it.
-	Output, Location string
-	// Datastore and Path locate the output in the workspace's storage.
-	Datastore, Path string
-	// Files are the local files written, sorted.
-	Files []string
-	// Bytes is the total size of Files.
-	Bytes int64
-}
-
 // DownloadOutputs downloads output outputName of a completed job into dir,
 // keeping the output's relative paths (a uri_file output becomes one file named
 // after its blob). The location comes from the job's own details, read once more

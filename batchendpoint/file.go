@@ -17,12 +17,6 @@ type InvokeFile struct {
 	Request InvokeRequest
 }
 
-// LoadInvokeFileOptions contains the optional parameters of LoadInvokeFile.
-type LoadInvokeFileOptions struct {
-	// Sets are --set assignments applied, in order, after the file is read.
-	Sets []string
-}
-
 // LoadInvokeFile reads an inputs.yml file. Unknown keys, wrong types and
 // malformed assignments are *ValidationError naming the file, line and key.
 // Relative local paths are read from the current directory, as az ml does.

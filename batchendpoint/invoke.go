@@ -25,25 +25,6 @@ import (
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
-// InvokeOptions contains the optional parameters of Client.Invoke.
-type InvokeOptions struct {
-	// RepeatabilityID is sent as repeatability_request-id. Empty: a new UUID per
-	// call. Pass the id of an AmbiguousInvokeError to retry without creating a second job.
-	RepeatabilityID string
-	// ScoringURI skips the endpoint lookup and posts to this URI (for callers that
-	// hold only a data-plane token). The deployment lookup is skipped too, so the
-	// deployment kind's rules apply only if InvokeRequest.DeploymentKind is set.
-	ScoringURI string
-	// MaxResends bounds resends after 429/503 with Retry-After and after failures to
-	// connect (default 3; negative: never resend).
-	MaxResends int
-	// MaxRetryAfter is the longest Retry-After honoured (default 60 s); a longer one
-	// ends the call with the service's error.
-	MaxRetryAfter time.Duration
-	// UploadProgress, if set, is called as local inputs are uploaded.
-	UploadProgress func(UploadProgress)
-}
-
 // AmbiguousInvokeError reports an invoke POST that may have reached the service
 // (a 5xx answer, or a connection lost after the request was written): a job may
 // exist. Reconcile by listing the endpoint's jobs, or invoke again with the same

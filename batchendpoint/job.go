@@ -91,11 +91,6 @@ func (j *Job) ResumeToken() (string, error) {
 	return j.poller.ResumeToken()
 }
 
-// PollOptions contains the optional parameters of Job.Poll.
-type PollOptions struct {
-	// placeholder for future optional parameters
-}
-
 // Poll reads the job's status once (one GET) and returns the details.
 func (j *Job) Poll(ctx context.Context, _ *PollOptions) (d JobDetails, err error) {
 	ctx, end := j.c.span(ctx, "Job.Poll")
@@ -106,19 +101,6 @@ func (j *Job) Poll(ctx context.Context, _ *PollOptions) (d JobDetails, err error
 		return j.Details(), err
 	}
 	return j.Details(), nil
-}
-
-// WaitOptions contains the optional parameters of Job.Wait.
-type WaitOptions struct {
-	// MinDelay is the first delay between polls (default ClientOptions.PollInterval, else 2 s).
-	MinDelay time.Duration
-	// MaxDelay caps the delay, which doubles after every poll (default 60 s).
-	// A Retry-After from the service is honoured up to MaxDelay.
-	MaxDelay time.Duration
-	// Timeout bounds the whole wait (0: no bound other than ctx).
-	Timeout time.Duration
-	// OnStatus, if set, is called with the details whenever the status changes.
-	OnStatus func(JobDetails)
 }
 
 // Wait polls until the job ends and returns its final details. A job that ends
@@ -217,11 +199,6 @@ func transient(err error) bool {
 		return re.StatusCode >= 500
 	}
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// CancelOptions contains the optional parameters of Job.Cancel.
-type CancelOptions struct {
-	// placeholder for future optional parameters
 }
 
 // Cancel asks the service to cancel the job (ARM POST .../jobs/{name}/cancel,
@@ -399,12 +376,6 @@ func redactedResponse(resp *http.Response) *http.Response {
 	return &c
 }
 
-// JobOptions contains the optional parameters of Client.Job.
-type JobOptions struct {
-	// Endpoint and ScoringURI, when known, let a DataPlaneOnly client poll the job.
-	Endpoint, ScoringURI string
-}
-
 // Job attaches to an existing job by name: one GET of the job, then a handle like
 // the one Invoke returns.
 func (c *Client) Job(ctx context.Context, name string, options *JobOptions) (job *Job, err error) {
@@ -428,11 +399,6 @@ func (c *Client) Job(ctx context.Context, name string, options *JobOptions) (job
 		return nil, err
 	}
 	return j, nil
-}
-
-// ResumeJobOptions contains the optional parameters of Client.ResumeJob.
-type ResumeJobOptions struct {
-	// placeholder for future optional parameters
 }
 
 // ResumeJob rebuilds a Job handle from Job.ResumeToken, in any process. The job

@@ -13,21 +13,6 @@ import (
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
-// ListJobsOptions contains the optional parameters of Client.NewListJobsPager.
-type ListJobsOptions struct {
-	// Deployment, if set, keeps only the jobs this deployment ran (job tag
-	// azureml.deploymentname).
-	Deployment string
-}
-
-// ListJobsResponse is one page of Client.NewListJobsPager.
-type ListJobsResponse struct {
-	// Jobs of the endpoint on this page, as the ARM jobs list reports them.
-	Jobs []JobDetails
-
-	nextLink string
-}
-
 // NewListJobsPager lists the jobs of a batch endpoint, newest first as the service
 // orders them. It pages through the workspace's ARM jobs list
 // (GET .../jobs, following nextLink) and keeps the jobs whose experiment name is

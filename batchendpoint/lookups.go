@@ -16,11 +16,6 @@ import (
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
-// GetDatastoreOptions contains the optional parameters of Client.GetDatastore.
-type GetDatastoreOptions struct {
-	// placeholder for future optional parameters
-}
-
 // GetDatastore returns the datastore name (one ARM request; cached like endpoints).
 func (c *Client) GetDatastore(ctx context.Context, name string, _ *GetDatastoreOptions) (ds Datastore, err error) {
 	ctx, end := c.span(ctx, "Client.GetDatastore")
@@ -43,11 +38,6 @@ func (c *Client) GetDatastore(ctx context.Context, name string, _ *GetDatastoreO
 	c.stores[name] = cachedDatastore{ds: ds, at: time.Now()}
 	c.mu.Unlock()
 	return ds, nil
-}
-
-// GetDefaultDatastoreOptions contains the optional parameters of Client.GetDefaultDatastore.
-type GetDefaultDatastoreOptions struct {
-	// placeholder for future optional parameters
 }
 
 // GetDefaultDatastore returns the workspace's default datastore (normally workspaceblobstore).
@@ -88,11 +78,6 @@ func datastoreFromWire(w *wire.Datastore) Datastore {
 		ds.CredentialsType = p.Credentials.CredentialsType
 	}
 	return ds
-}
-
-// GetDataAssetOptions contains the optional parameters of Client.GetDataAsset.
-type GetDataAssetOptions struct {
-	// placeholder for future optional parameters
 }
 
 // GetDataAsset returns version of the data asset name; version "latest" returns the
@@ -157,11 +142,6 @@ type Endpoint struct {
 	ScoringURI string
 	// DefaultDeployment runs jobs that name no deployment ("" when none is set).
 	DefaultDeployment string
-}
-
-// GetEndpointOptions contains the optional parameters of Client.GetEndpoint.
-type GetEndpointOptions struct {
-	// placeholder for future optional parameters
 }
 
 // GetEndpoint returns the batch endpoint name (az ml batch-endpoint show). It

@@ -1,0 +1,102 @@
+package batchendpoint
+
+import "time"
+
+// CreateDataAssetOptions contains the optional parameters of Client.CreateDataAsset.
+type CreateDataAssetOptions struct {
+	// UploadProgress, if set, is called as a local Path is uploaded.
+	UploadProgress func(UploadProgress)
+}
+
+// DownloadOutputsOptions contains the optional parameters of Client.DownloadOutputs.
+type DownloadOutputsOptions struct {
+	// Concurrency is the number of files downloaded in parallel (default
+	// ClientOptions.UploadConcurrency, else 8).
+	Concurrency int
+}
+
+// LoadInvokeFileOptions contains the optional parameters of LoadInvokeFile.
+type LoadInvokeFileOptions struct {
+	// Sets are --set assignments applied, in order, after the file is read.
+	Sets []string
+}
+
+// InvokeOptions contains the optional parameters of Client.Invoke.
+type InvokeOptions struct {
+	// RepeatabilityID is sent as repeatability_request-id. Empty: a new UUID per
+	// call. Pass the id of an AmbiguousInvokeError to retry without creating a second job.
+	RepeatabilityID string
+	// ScoringURI skips the endpoint lookup and posts to this URI (for callers that
+	// hold only a data-plane token). The deployment lookup is skipped too, so the
+	// deployment kind's rules apply only if InvokeRequest.DeploymentKind is set.
+	ScoringURI string
+	// MaxResends bounds resends after 429/503 with Retry-After and after failures to
+	// connect (default 3; negative: never resend).
+	MaxResends int
+	// MaxRetryAfter is the longest Retry-After honoured (default 60 s); a longer one
+	// ends the call with the service's error.
+	MaxRetryAfter time.Duration
+	// UploadProgress, if set, is called as local inputs are uploaded.
+	UploadProgress func(UploadProgress)
+}
+
+// PollOptions contains the optional parameters of Job.Poll.
+type PollOptions struct {
+	// placeholder for future optional parameters
+}
+
+// WaitOptions contains the optional parameters of Job.Wait.
+type WaitOptions struct {
+	// MinDelay is the first delay between polls (default ClientOptions.PollInterval, else 2 s).
+	MinDelay time.Duration
+	// MaxDelay caps the delay, which doubles after every poll (default 60 s).
+	// A Retry-After from the service is honoured up to MaxDelay.
+	MaxDelay time.Duration
+	// Timeout bounds the whole wait (0: no bound other than ctx).
+	Timeout time.Duration
+	// OnStatus, if set, is called with the details whenever the status changes.
+	OnStatus func(JobDetails)
+}
+
+// CancelOptions contains the optional parameters of Job.Cancel.
+type CancelOptions struct {
+	// placeholder for future optional parameters
+}
+
+// JobOptions contains the optional parameters of Client.Job.
+type JobOptions struct {
+	// Endpoint and ScoringURI, when known, let a DataPlaneOnly client poll the job.
+	Endpoint, ScoringURI string
+}
+
+// ResumeJobOptions contains the optional parameters of Client.ResumeJob.
+type ResumeJobOptions struct {
+	// placeholder for future optional parameters
+}
+
+// ListJobsOptions contains the optional parameters of Client.NewListJobsPager.
+type ListJobsOptions struct {
+	// Deployment, if set, keeps only the jobs this deployment ran (job tag
+	// azureml.deploymentname).
+	Deployment string
+}
+
+// GetDatastoreOptions contains the optional parameters of Client.GetDatastore.
+type GetDatastoreOptions struct {
+	// placeholder for future optional parameters
+}
+
+// GetDefaultDatastoreOptions contains the optional parameters of Client.GetDefaultDatastore.
+type GetDefaultDatastoreOptions struct {
+	// placeholder for future optional parameters
+}
+
+// GetDataAssetOptions contains the optional parameters of Client.GetDataAsset.
+type GetDataAssetOptions struct {
+	// placeholder for future optional parameters
+}
+
+// GetEndpointOptions contains the optional parameters of Client.GetEndpoint.
+type GetEndpointOptions struct {
+	// placeholder for future optional parameters
+}

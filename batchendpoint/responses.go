@@ -1,0 +1,21 @@
+package batchendpoint
+
+// DownloadOutputsResponse describes what Client.DownloadOutputs wrote.
+type DownloadOutputsResponse struct {
+	// Output is the output's name and Location its URI as the job reports it.
+	Output, Location string
+	// Datastore and Path locate the output in the workspace's storage.
+	Datastore, Path string
+	// Files are the local files written, sorted.
+	Files []string
+	// Bytes is the total size of Files.
+	Bytes int64
+}
+
+// ListJobsResponse is one page of Client.NewListJobsPager.
+type ListJobsResponse struct {
+	// Jobs of the endpoint on this page, as the ARM jobs list reports them.
+	Jobs []JobDetails
+
+	nextLink string
+}
