@@ -438,40 +438,77 @@ func TestWaitReturnsOnCancel(t *testing.T) {
 	}
 }
 
-// TestCancelReturnsOnCtxCancel: Job.Cancel returns at the instant its ctx is
-// cancelled, whether the POST hangs or the pipeline is sleeping between retries.
-func TestCancelReturnsOnCtxCancel(t *testing.T) {
+// TestCancelAndPollReturnOnCtxCancel: Job.Cancel and Job.Poll return at the
+// instant their ctx is cancelled (fake clock), whether the request hangs, the
+// pipeline sleeps between its retries, or (Poll) another poll holds the turn.
+func TestCancelAndPollReturnOnCtxCancel(t *testing.T) {
+	cancelOp := func(ctx context.Context, j *batchendpoint.Job) error { return j.Cancel(ctx, nil) }
+	pollOp := func(ctx context.Context, j *batchendpoint.Job) error { _, err := j.Poll(ctx, nil); return err }
 	for _, tc := range []struct {
-		name string
-		r    reply
+		name     string
+		op       func(context.Context, *batchendpoint.Job) error
+		get      reply // the job GETs' answer
+		post     reply // the cancel POST's answer
+		busy     bool  // another goroutine's Poll holds the turn first
+		wantGets int
+		wantPost int
 	}{
-		{"POST hangs", reply{block: true}},
-		{"pipeline retry sleep after 503", reply{status: 503, header: map[string]string{"Retry-After": "50"}}},
-		{"pipeline retry sleep after a reset", reply{err: resetErr()}},
+		{"Cancel: POST hangs", cancelOp, reply{}, reply{block: true}, false, 0, 1},
+		{"Cancel: retry sleep after 503", cancelOp, reply{}, reply{status: 503, header: map[string]string{"Retry-After": "50"}}, false, 0, 1},
+		{"Cancel: retry sleep after a reset", cancelOp, reply{}, reply{err: resetErr()}, false, 0, 1},
+		{"Poll: GET hangs", pollOp, reply{block: true}, reply{}, false, 1, 0},
+		{"Poll: retry sleep after 503", pollOp, reply{status: 503}, reply{}, false, 1, 0},
+		{"Poll: waiting for another poll", pollOp, reply{block: true}, reply{}, true, 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				s := &scriptedService{replies: []reply{{}}, cancelReplies: []reply{tc.r}}
+				s := &scriptedService{replies: []reply{tc.get}, cancelReplies: []reply{tc.post}}
 				_, job := scriptedJobHandle(t, s, policy.RetryOptions{MaxRetries: 5, RetryDelay: time.Minute, MaxRetryDelay: time.Hour})
+				other, stopOther := context.WithCancel(context.Background())
+				defer stopOther()
+				if tc.busy {
+					go func() { _, _ = job.Poll(other, nil) }()
+					synctest.Wait()
+				}
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan time.Time, 1)
 				var err error
 				go func() {
-					err = job.Cancel(ctx, nil)
+					err = tc.op(ctx, job)
 					done <- time.Now()
 				}()
 				time.Sleep(time.Second)
 				synctest.Wait()
-				_, posts := s.counts()
-				require.Equal(t, 1, posts, "the POST was sent and Cancel is blocked")
+				gets, posts := s.counts()
+				require.Equal(t, tc.wantGets, gets, "the request was sent and the call is blocked")
+				require.Equal(t, tc.wantPost, posts)
 				cancelled := time.Now()
 				cancel()
 				at := <-done
-				assert.Equal(t, cancelled, at)
+				assert.Equal(t, cancelled, at, "returned at the instant of the cancel")
 				assert.ErrorIs(t, err, context.Canceled)
+				stopOther()
 			})
 		})
 	}
+}
+
+// TestPollKeepsPipelineRetries: Job.Poll (one read) leaves retrying to the
+// client's retry policy, while Wait, its own retry loop, turns it off: with
+// MaxRetries 2, a 503 costs Poll 3 GETs and Wait 1 per poll.
+func TestPollKeepsPipelineRetries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &scriptedService{replies: []reply{{status: 503}}}
+		_, job := scriptedJobHandle(t, s, policy.RetryOptions{MaxRetries: 2, RetryDelay: time.Second, MaxRetryDelay: time.Second})
+		_, err := job.Poll(context.Background(), nil)
+		require.ErrorContains(t, err, scriptedJob)
+		gets, _ := s.counts()
+		assert.Equal(t, 3, gets, "Poll: the GET and 2 pipeline retries")
+		_, err = job.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Second, MaxTransientErrors: 2})
+		require.ErrorContains(t, err, "2 polls in a row failed")
+		gets, _ = s.counts()
+		assert.Equal(t, 5, gets, "Wait: one GET per poll")
+	})
 }
 
 // TestJobConcurrentUse (run with -race): Poll, Wait, Details, ResumeToken and
