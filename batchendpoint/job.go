@@ -391,13 +391,13 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 		var fe jobError
 		_ = json.Unmarshal(body, &fe) // optional
 		d, failure = jobFromARM(&r), fe.Properties.Error
+		if failure == nil && d.Status.IsTerminal() && !d.Status.IsSuccess() {
+			// The ARM job carries no failure details; Run History does (as az ml job stream reads them).
+			failure = c.runFailure(ctx, h.Name)
+		}
 	}
 	if d.Status == "" {
 		return nil, &notAJobError{resp: resp, err: errors.New("no properties.status")}
-	}
-	if !h.DataPlane && failure == nil && d.Status.IsTerminal() && !d.Status.IsSuccess() {
-		// The ARM job carries no failure details; Run History does (as az ml job stream reads them).
-		failure = c.runFailure(ctx, h.Name)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -53,6 +53,7 @@ type scriptedService struct {
 	cancelReplies []reply
 	latency       time.Duration // of every job GET
 	gets          []time.Time
+	hosts         map[string]int // of the job GETs
 	cancels       int
 	inflight, max int
 }
@@ -64,6 +65,10 @@ func (s *scriptedService) Do(req *http.Request) (*http.Response, error) {
 	case req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/jobs/"+scriptedJob):
 		r = s.replies[min(len(s.gets), len(s.replies)-1)]
 		s.gets = append(s.gets, time.Now())
+		if s.hosts == nil {
+			s.hosts = map[string]int{}
+		}
+		s.hosts[req.URL.Host]++
 		s.inflight++
 		s.max = max(s.max, s.inflight)
 		defer func() { s.mu.Lock(); s.inflight--; s.mu.Unlock() }()
@@ -147,7 +152,13 @@ func (s *scriptedService) counts() (gets, cancels int) {
 // records was made by the code under test. Call it inside the synctest bubble.
 func scriptedJobHandle(t *testing.T, s *scriptedService, retry policy.RetryOptions) (*batchendpoint.Client, *batchendpoint.Job) {
 	t.Helper()
-	c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, &batchendpoint.ClientOptions{ClientOptions: azcore.ClientOptions{
+	return scriptedJobHandleOn(t, s, retry, false)
+}
+
+// scriptedJobHandleOn is scriptedJobHandle, on the data plane if dataPlane.
+func scriptedJobHandleOn(t *testing.T, s *scriptedService, retry policy.RetryOptions, dataPlane bool) (*batchendpoint.Client, *batchendpoint.Job) {
+	t.Helper()
+	c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, &batchendpoint.ClientOptions{DataPlaneOnly: dataPlane, ClientOptions: azcore.ClientOptions{
 		Transport: s,
 		Retry:     retry,
 		Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: "https://login.microsoftonline.com/", Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
@@ -156,8 +167,8 @@ func scriptedJobHandle(t *testing.T, s *scriptedService, retry policy.RetryOptio
 		}},
 	}})
 	require.NoError(t, err)
-	tok := fmt.Sprintf(`{"type":"JobDetails","token":{"name":%q,"workspace":{"SubscriptionID":%q,"ResourceGroup":%q,"Name":%q},"status":"Running"}}`,
-		scriptedJob, testSub, testRG, testWSN)
+	tok := fmt.Sprintf(`{"type":"JobDetails","token":{"name":%q,"scoringUri":"https://127.0.0.1:2/jobs","dataPlane":%t,"workspace":{"SubscriptionID":%q,"ResourceGroup":%q,"Name":%q},"status":"Running"}}`,
+		scriptedJob, dataPlane, testSub, testRG, testWSN)
 	job, err := c.ResumeJob(tok, nil)
 	require.NoError(t, err)
 	return c, job
@@ -588,4 +599,40 @@ func TestJobConcurrentUse(t *testing.T) {
 		_, err := job.ResumeToken()
 		assert.Error(t, err, "no token for an ended job")
 	})
+}
+
+// TestWaitDataPlane: a DataPlaneOnly client's Wait (GET {scoringUri}/{job} on
+// the data-plane pipeline) classifies, counts and honours Retry-After the same.
+func TestWaitDataPlane(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		replies   []reply
+		wantGets  []time.Duration
+		wantErr   string
+		wantFinal batchendpoint.JobStatus
+	}{
+		{"Retry-After on 429", []reply{{status: 429, header: map[string]string{"Retry-After": "4"}}, {jobStatus: "Completed"}}, []time.Duration{0, 4 * time.Second}, "", batchendpoint.JobStatusCompleted},
+		{"not a job", []reply{{body: "<html>"}}, []time.Duration{0}, "not a job", batchendpoint.JobStatusRunning},
+		{"503s in a row", []reply{{status: 503}}, []time.Duration{0, time.Second, 3 * time.Second}, "3 polls in a row failed", batchendpoint.JobStatusRunning},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &scriptedService{replies: tc.replies}
+				_, job := scriptedJobHandleOn(t, s, policy.RetryOptions{}, true)
+				start := time.Now()
+				d, err := job.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Second, MaxTransientErrors: 3})
+				if tc.wantErr == "" {
+					require.NoError(t, err)
+				} else {
+					require.ErrorContains(t, err, tc.wantErr)
+				}
+				assert.Equal(t, tc.wantFinal, d.Status)
+				gets := s.getsSince(start)
+				assert.Equal(t, tc.wantGets, gets)
+				s.mu.Lock()
+				assert.Equal(t, map[string]int{"127.0.0.1:2": len(gets)}, s.hosts, "every GET went to the scoring URI's host")
+				s.mu.Unlock()
+			})
+		})
+	}
 }
