@@ -269,7 +269,7 @@ func TestWaitSurvivesTransientErrors(t *testing.T) {
 	f.onJobGET = func(w http.ResponseWriter, r *http.Request, n int) bool {
 		mu.Lock()
 		defer mu.Unlock()
-		// Two consecutive polls answered 503 (each also exhausts the pipeline's own retries).
+		// Eight polls in a row answered 503: Wait polls again (its own retry loop; the pipeline does not retry its polls).
 		if n < 8 && fails < 8 {
 			fails++
 			armError(w, 503, "ServiceUnavailable", "try later")
@@ -283,7 +283,7 @@ func TestWaitSurvivesTransientErrors(t *testing.T) {
 	d, err := job.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond})
 	require.NoError(t, err)
 	assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
-	assert.Equal(t, 8, fails, "two polls of four attempts each failed with 503")
+	assert.Equal(t, 8, fails, "eight polls failed with 503, one GET each")
 }
 
 func TestWaitStopsOnCancel(t *testing.T) {

@@ -3,6 +3,7 @@ package batchendpoint
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/azmlbatch/azmlbatch/internal/redact"
@@ -23,10 +25,12 @@ import (
 // status once, Wait until the job ends, Cancel asks the service to stop it, and
 // ResumeToken lets another process or client attach to it with Client.ResumeJob.
 type Job struct {
-	c        *Client
-	h        *jobHandler
-	poller   *runtime.Poller[JobDetails]
-	pollMu   sync.Mutex // runtime.Poller is not safe for concurrent use
+	c *Client
+	h *jobHandler
+	// turn holds a token while a GET of the job is in flight: one poll at a
+	// time per handle (Poll, Wait and every Poller share it), and a caller whose
+	// ctx ends stops waiting for its turn at once.
+	turn     chan struct{}
 	repeatID string
 }
 
@@ -42,18 +46,14 @@ type jobHandler struct {
 	Workspace  Workspace `json:"workspace"`
 	Status     JobStatus `json:"status"`
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards Status, details and lastResp
 	details  JobDetails
 	lastResp *http.Response
 }
 
 func (c *Client) newJob(d JobDetails, endpoint, scoringURI, repeatID string) (*Job, error) {
 	h := &jobHandler{c: c, Name: d.Name, Endpoint: endpoint, ScoringURI: scoringURI, DataPlane: c.opts.DataPlaneOnly, Workspace: c.ws, Status: d.Status, details: d}
-	p, err := runtime.NewPoller[JobDetails](nil, c.armPL, &runtime.NewPollerOptions[JobDetails]{Handler: h, Tracer: c.tracer})
-	if err != nil {
-		return nil, err
-	}
-	return &Job{c: c, h: h, poller: p, repeatID: repeatID}, nil
+	return &Job{c: c, h: h, turn: make(chan struct{}, 1), repeatID: repeatID}, nil
 }
 
 // Name returns the job's name (batchjob-<uuid> or pipelinejob-<uuid>).
@@ -79,39 +79,182 @@ func (j *Job) Details() JobDetails {
 // ("" for a job attached with Client.Job or ResumeJob).
 func (j *Job) RepeatabilityID() string { return j.repeatID }
 
-// Poller returns the azcore poller behind the job, for PollUntilDone and the
-// other runtime.Poller methods. Don't use it concurrently with the Job's methods.
-func (j *Job) Poller() *runtime.Poller[JobDetails] { return j.poller }
+// Poller returns an azcore poller of the job, for PollUntilDone and the other
+// runtime.Poller methods. Every call returns a new poller over the Job's state:
+// its polls take turns with the Job's Poll and Wait, so pollers and the Job may
+// be used from different goroutines. One poller, like any runtime.Poller, is for
+// one goroutine at a time. Unlike Wait, a poller ends at the first failed poll.
+func (j *Job) Poller() *runtime.Poller[JobDetails] {
+	// NewPoller fails only when it has to pick a handler from a response; it is given one.
+	p, _ := runtime.NewPoller[JobDetails](nil, j.c.armPL, &runtime.NewPollerOptions[JobDetails]{Handler: jobPolling{j}, Tracer: j.c.tracer})
+	return p
+}
+
+// jobPolling is the handler of the pollers Job.Poller returns: the Job's
+// handler, polled in the Job's turn.
+type jobPolling struct{ j *Job }
+
+func (p jobPolling) Done() bool { return p.j.h.Done() }
+
+func (p jobPolling) Poll(ctx context.Context) (*http.Response, error) { return p.j.poll(ctx) }
+
+func (p jobPolling) Result(ctx context.Context, out *JobDetails) error {
+	return p.j.h.Result(ctx, out)
+}
+
+// MarshalJSON writes the resume token's state (runtime.Poller.ResumeToken).
+func (p jobPolling) MarshalJSON() ([]byte, error) { return p.j.h.MarshalJSON() }
+
+// MarshalJSON writes the handler's exported fields, read under its lock, so a
+// resume token can be taken while another goroutine polls.
+func (h *jobHandler) MarshalJSON() ([]byte, error) {
+	type state jobHandler // no methods: no recursion
+	h.mu.Lock()
+	s := state{Name: h.Name, Endpoint: h.Endpoint, ScoringURI: h.ScoringURI, DataPlane: h.DataPlane, Workspace: h.Workspace, Status: h.Status}
+	h.mu.Unlock()
+	return json.Marshal(&s)
+}
+
+// poll makes one GET of the job in the Job's turn; a job that has ended is not
+// polled again and its last answer is returned.
+func (j *Job) poll(ctx context.Context) (*http.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case j.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-j.turn }()
+	if j.h.Done() {
+		j.h.mu.Lock()
+		defer j.h.mu.Unlock()
+		return j.h.lastResp, nil
+	}
+	return j.h.Poll(ctx)
+}
 
 // ResumeToken returns a token from which Client.ResumeJob rebuilds this handle,
 // in this process or another. It fails once the job has ended.
 func (j *Job) ResumeToken() (string, error) {
-	j.pollMu.Lock()
-	defer j.pollMu.Unlock()
-	return j.poller.ResumeToken()
+	return j.Poller().ResumeToken()
 }
 
-// Poll reads the job's status once (one GET) and returns the details.
+// Poll reads the job's status once (one GET, none once the job has ended) and
+// returns the details. The client's retry policy (ClientOptions.Retry) applies
+// to the GET.
 func (j *Job) Poll(ctx context.Context, _ *PollOptions) (d JobDetails, err error) {
 	ctx, end := j.c.span(ctx, "Job.Poll")
 	defer func() { end(err) }()
-	j.pollMu.Lock()
-	defer j.pollMu.Unlock()
-	if _, err := j.poller.Poll(ctx); err != nil {
-		return j.Details(), err
+	if _, err := j.poll(ctx); err != nil {
+		return j.Details(), fmt.Errorf("polling job %s: %w", j.h.Name, err)
 	}
 	return j.Details(), nil
 }
 
+// DefaultMaxTransientErrors is how many polls in a row may fail with a
+// transient error before Job.Wait gives up (WaitOptions.MaxTransientErrors).
+const DefaultMaxTransientErrors = 10
+
+// waitPoll marks the ctx of Wait's polls: Wait retries them itself, so the
+// pipeline's retry policy is turned off for the job GET (see jobHandler.Poll).
+type waitPoll struct{}
+
 // Wait polls until the job ends and returns its final details. A job that ends
 // in any status but Completed is returned as a *JobFailedError together with the
-// details. Transient polling failures (connection errors, 408, 429, 5xx) do not
-// end the wait; other service errors do. Cancelling ctx or reaching Timeout ends
-// the wait promptly but never cancels the job.
+// details.
+//
+// Wait is the only retry loop of its polls (the pipeline's retry policy is off
+// for them): a transient failure (a connection error, 408, 429, 500, 502, 503,
+// 504) is polled again after a growing delay, and after
+// WaitOptions.MaxTransientErrors of them in a row the last is returned, wrapped.
+// Any other failure, such as 403, 404 or an answer that is not a job, ends the
+// wait at once. A Retry-After (seconds or HTTP date), retry-after-ms or
+// x-ms-retry-after-ms on any answer is a floor for the next delay. When the next
+// poll would come at or after the deadline (ctx's or Timeout), Wait returns at
+// once with an error wrapping context.DeadlineExceeded. Cancelling ctx ends the
+// wait promptly but never cancels the job.
 func (j *Job) Wait(ctx context.Context, options *WaitOptions) (d JobDetails, err error) {
 	ctx, end := j.c.span(ctx, "Job.Wait")
 	defer func() { end(err) }()
-	o := WaitOptions{MinDelay: 2 * time.Second, MaxDelay: time.Minute}
+	o := j.waitOptions(options)
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	pctx := context.WithValue(ctx, waitPoll{}, true)
+	last := j.Status()
+	if o.OnStatus != nil {
+		o.OnStatus(j.Details())
+	}
+	delay, fails := o.MinDelay, 0
+	for {
+		if j.Status().IsTerminal() {
+			return j.result(ctx)
+		}
+		resp, perr := j.poll(pctx)
+		if perr != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return j.Details(), fmt.Errorf("waiting for job %s: %w", j.h.Name, cerr)
+			}
+			if !transient(perr) {
+				return j.Details(), fmt.Errorf("waiting for job %s: %w", j.h.Name, perr)
+			}
+			if fails++; fails >= o.MaxTransientErrors {
+				return j.Details(), fmt.Errorf("waiting for job %s: %d polls in a row failed (WaitOptions.MaxTransientErrors is %d), the last with: %w",
+					j.h.Name, fails, o.MaxTransientErrors, perr)
+			}
+			var re *azcore.ResponseError
+			if errors.As(perr, &re) {
+				resp = re.RawResponse
+			}
+		} else {
+			fails = 0
+			if d := j.Details(); d.Status != last {
+				last = d.Status
+				if o.OnStatus != nil {
+					o.OnStatus(d)
+				}
+				delay = o.MinDelay // a moving job is polled closely again
+			}
+			if last.IsTerminal() {
+				return j.result(ctx)
+			}
+		}
+		next := delay
+		ra, hasRA := time.Duration(0), false
+		if resp != nil {
+			ra, hasRA = retryAfter(resp)
+		}
+		if hasRA && ra > next {
+			next = ra // the service's word is a floor: never sooner
+		}
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Add(next).Before(dl) {
+			// Sleeping would end in the deadline with nothing learnt: say so now.
+			why := "the next poll is due in " + next.String()
+			if hasRA && ra >= next {
+				why = "the service asked for the next poll in " + ra.String()
+			}
+			if perr != nil {
+				return j.Details(), fmt.Errorf("waiting for job %s: %s, past the deadline: %w; the last poll failed: %w", j.h.Name, why, context.DeadlineExceeded, perr)
+			}
+			return j.Details(), fmt.Errorf("waiting for job %s: %s, past the deadline: %w", j.h.Name, why, context.DeadlineExceeded)
+		}
+		if err := sleepCtx(ctx, next); err != nil {
+			if perr != nil {
+				return j.Details(), fmt.Errorf("waiting for job %s: %w; the last poll failed: %w", j.h.Name, err, perr)
+			}
+			return j.Details(), fmt.Errorf("waiting for job %s: %w", j.h.Name, err)
+		}
+		delay = min(delay*2, o.MaxDelay)
+	}
+}
+
+// waitOptions fills in Wait's defaults.
+func (j *Job) waitOptions(options *WaitOptions) WaitOptions {
+	o := WaitOptions{MinDelay: 2 * time.Second, MaxDelay: time.Minute, MaxTransientErrors: DefaultMaxTransientErrors}
 	if pi := j.c.opts.PollInterval; pi > 0 {
 		o.MinDelay = pi
 	}
@@ -122,83 +265,26 @@ func (j *Job) Wait(ctx context.Context, options *WaitOptions) (d JobDetails, err
 		if options.MaxDelay > 0 {
 			o.MaxDelay = options.MaxDelay
 		}
+		switch n := options.MaxTransientErrors; {
+		case n > 0:
+			o.MaxTransientErrors = n
+		case n < 0:
+			o.MaxTransientErrors = 1
+		}
 		o.Timeout, o.OnStatus = options.Timeout, options.OnStatus
 	}
 	if o.MaxDelay < o.MinDelay {
 		o.MaxDelay = o.MinDelay
 	}
-	if o.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
-		defer cancel()
-	}
-	last := j.Status()
-	if o.OnStatus != nil {
-		o.OnStatus(j.Details())
-	}
-	delay := o.MinDelay
-	for {
-		if st := j.Status(); st.IsTerminal() {
-			return j.result(ctx)
-		}
-		j.pollMu.Lock()
-		resp, perr := j.poller.Poll(ctx)
-		j.pollMu.Unlock()
-		next := delay
-		if perr != nil {
-			if ctx.Err() != nil {
-				return j.Details(), ctx.Err()
-			}
-			if !transient(perr) {
-				return j.Details(), perr
-			}
-		} else {
-			if ra, ok := retryAfter(resp); ok {
-				next = max(ra, o.MinDelay)
-			}
-			if d := j.Details(); d.Status != last {
-				last = d.Status
-				if o.OnStatus != nil {
-					o.OnStatus(d)
-				}
-				delay = o.MinDelay // a moving job is polled closely again
-				next = min(next, delay)
-			}
-			if last.IsTerminal() {
-				return j.result(ctx)
-			}
-		}
-		if next > o.MaxDelay {
-			next = o.MaxDelay
-		}
-		if err := sleepCtx(ctx, next); err != nil {
-			return j.Details(), err
-		}
-		delay = min(delay*2, o.MaxDelay)
-	}
+	return o
 }
 
 func (j *Job) result(ctx context.Context) (JobDetails, error) {
-	j.pollMu.Lock()
-	defer j.pollMu.Unlock()
-	d, err := j.poller.Result(ctx)
-	if err != nil {
+	var d JobDetails
+	if err := j.h.Result(ctx, &d); err != nil {
 		return j.Details(), err
 	}
 	return d, nil
-}
-
-// transient reports polling errors worth another try.
-func transient(err error) bool {
-	var re *azcore.ResponseError
-	if errors.As(err, &re) {
-		switch re.StatusCode {
-		case http.StatusRequestTimeout, http.StatusTooManyRequests:
-			return true
-		}
-		return re.StatusCode >= 500
-	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // Cancel asks the service to cancel the job (ARM POST .../jobs/{name}/cancel,
@@ -253,7 +339,9 @@ func (h *jobHandler) Done() bool {
 	return h.Status.IsTerminal()
 }
 
-// Poll implements runtime.PollingHandler: one GET of the job.
+// Poll implements runtime.PollingHandler: one GET of the job. Under Job.Wait the
+// pipeline's retry policy is off for it (Wait retries, and honours Retry-After,
+// itself); elsewhere ClientOptions.Retry applies.
 func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 	c := h.c
 	var (
@@ -266,7 +354,13 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 		q := url.Values{"api-version": {c.apiVersion}}
 		rawURL, pl = c.armEndpoint+h.Workspace.ID()+"/jobs/"+url.PathEscape(h.Name)+"?"+q.Encode(), c.armPL
 	}
-	req, err := runtime.NewRequest(ctx, http.MethodGet, rawURL)
+	getCtx := ctx
+	if ctx.Value(waitPoll{}) != nil {
+		ro := c.opts.Retry // keeps TryTimeout
+		ro.MaxRetries = -1
+		getCtx = policy.WithRetryOptions(ctx, ro)
+	}
+	req, err := runtime.NewRequest(getCtx, http.MethodGet, rawURL)
 	if err != nil {
 		return nil, err
 	}
@@ -277,26 +371,33 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 	if !runtime.HasStatusCode(resp, http.StatusOK) {
 		return nil, serviceError(resp)
 	}
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return nil, fmt.Errorf("reading the job GET's answer: %w", err) // the connection broke mid-answer
+	}
 	var d JobDetails
 	var failure *wire.ErrorDetail
 	if h.DataPlane {
 		var r wire.BatchJobResource
-		if err := decodeJSON(resp, &r); err != nil {
-			return nil, fmt.Errorf("decoding job %s: %w", h.Name, err)
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, &notAJobError{resp: resp, err: err}
 		}
 		d = jobFromDataPlane(&r)
 	} else {
 		var r wire.Job
-		if err := decodeJSON(resp, &r); err != nil {
-			return nil, fmt.Errorf("decoding job %s: %w", h.Name, err)
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, &notAJobError{resp: resp, err: err}
 		}
 		var fe jobError
-		_ = decodeJSON(resp, &fe) // optional
+		_ = json.Unmarshal(body, &fe) // optional
 		d, failure = jobFromARM(&r), fe.Properties.Error
 		if failure == nil && d.Status.IsTerminal() && !d.Status.IsSuccess() {
 			// The ARM job carries no failure details; Run History does (as az ml job stream reads them).
 			failure = c.runFailure(ctx, h.Name)
 		}
+	}
+	if d.Status == "" {
+		return nil, &notAJobError{resp: resp, err: errors.New("no properties.status")}
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -405,7 +506,8 @@ func (c *Client) Job(ctx context.Context, name string, options *JobOptions) (job
 // must belong to this client's workspace. No request is made.
 func (c *Client) ResumeJob(token string, _ *ResumeJobOptions) (*Job, error) {
 	h := &jobHandler{c: c}
-	p, err := runtime.NewPollerFromResumeToken[JobDetails](token, c.armPL, &runtime.NewPollerFromResumeTokenOptions[JobDetails]{Handler: h, Tracer: c.tracer})
+	// The poller is built only to check and decode the token into h.
+	_, err := runtime.NewPollerFromResumeToken[JobDetails](token, c.armPL, &runtime.NewPollerFromResumeTokenOptions[JobDetails]{Handler: h, Tracer: c.tracer})
 	if err != nil {
 		return nil, fmt.Errorf("resume token: %w", err)
 	}
@@ -416,7 +518,7 @@ func (c *Client) ResumeJob(token string, _ *ResumeJobOptions) (*Job, error) {
 		return nil, &ValidationError{Field: "token", Value: h.Workspace.ID(), Problem: "the job belongs to another workspace", Fix: "resume it with a client of workspace " + h.Workspace.ID()}
 	}
 	h.details = JobDetails{Name: h.Name, Status: h.Status}
-	return &Job{c: c, h: h, poller: p}, nil
+	return &Job{c: c, h: h, turn: make(chan struct{}, 1)}, nil
 }
 
 // serviceError is runtime.NewResponseError over a redacted copy of resp: service

@@ -49,11 +49,17 @@ type PollOptions struct {
 type WaitOptions struct {
 	// MinDelay is the first delay between polls (default ClientOptions.PollInterval, else 2 s).
 	MinDelay time.Duration
-	// MaxDelay caps the delay, which doubles after every poll (default 60 s).
-	// A Retry-After from the service is honoured up to MaxDelay.
+	// MaxDelay caps the delay, which doubles after every poll (default 60 s). It
+	// does not cap the service's Retry-After: Wait never polls sooner than that.
 	MaxDelay time.Duration
-	// Timeout bounds the whole wait (0: no bound other than ctx).
+	// Timeout bounds the whole wait (0: no bound other than ctx). Wait returns
+	// at once when the next poll would come after it.
 	Timeout time.Duration
+	// MaxTransientErrors is how many polls in a row may fail with a transient
+	// error (connection, 408, 429, 500, 502, 503, 504) before Wait returns the
+	// last (default DefaultMaxTransientErrors; negative: the first ends the wait).
+	// A successful poll starts the count again.
+	MaxTransientErrors int
 	// OnStatus, if set, is called with the details whenever the status changes.
 	OnStatus func(JobDetails)
 }
