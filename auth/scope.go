@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+
+	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
 )
 
 // Token audiences (resource ids) used by azmlbatch. Pass one to [Scope] to get the
@@ -11,18 +13,18 @@ import (
 const (
 	// AudienceMLPublic is the Azure Machine Learning data-plane audience in Azure public cloud;
 	// batch endpoint invocations (the scoring URI POST) need a token for it.
-	AudienceMLPublic = "https://ml.azure.com"
+	AudienceMLPublic = cloudcfg.MLPublic
 	// AudienceMLChina is the Azure Machine Learning audience in Azure China (21Vianet).
-	AudienceMLChina = "https://ml.azure.cn"
+	AudienceMLChina = cloudcfg.MLChina
 	// AudienceMLGovernment is the Azure Machine Learning audience in Azure US Government.
-	AudienceMLGovernment = "https://ml.azure.us"
+	AudienceMLGovernment = cloudcfg.MLGovernment
 	// AudienceResourceManager is the Azure Resource Manager audience in public cloud, used for
 	// endpoint, deployment, data asset and job lookups. Sovereign clouds use the value azcore
 	// registers in cloud.Configuration.Services[cloud.ResourceManager].
-	AudienceResourceManager = "https://management.azure.com"
+	AudienceResourceManager = cloudcfg.ResourceManagerPublic
 	// AudienceStorage is the Azure Storage audience (the same in every cloud), used to read
 	// and write blobs with Microsoft Entra auth.
-	AudienceStorage = "https://storage.azure.com"
+	AudienceStorage = cloudcfg.Storage
 )
 
 const defaultSuffix = "/.default"
@@ -56,13 +58,6 @@ func audienceOf(scope string) string {
 // and cloud.AzureGovernment [AudienceMLGovernment]. Any other authority (a private
 // cloud) gives "": pass that cloud's audience explicitly.
 func MLAudience(c cloud.Configuration) string {
-	switch strings.ToLower(strings.TrimRight(strings.TrimSpace(c.ActiveDirectoryAuthorityHost), "/")) {
-	case "", "https://login.microsoftonline.com":
-		return AudienceMLPublic
-	case "https://login.chinacloudapi.cn":
-		return AudienceMLChina
-	case "https://login.microsoftonline.us":
-		return AudienceMLGovernment
-	}
-	return ""
+	a, _ := cloudcfg.MLAudience(c)
+	return a
 }
