@@ -40,8 +40,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/azmlbatch/azmlbatch/auth"
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
 )
@@ -195,7 +195,7 @@ func localTarget(cfg config, l *demo.Local) (target, error) {
 }
 
 func azureTarget(cfg config) (target, error) {
-	cred, err := auth.NewDefault(nil)
+	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
 		return target{}, err
 	}
