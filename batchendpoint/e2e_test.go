@@ -396,7 +396,7 @@ func TestE2EScenarios(t *testing.T) {
 		assert.Equal(t, w.DatastoreID(fake.DefaultDatastore)+"/paths/azureml/"+e2eGUID(job.Name())+"/score/predictions.csv", d.Outputs["score"].URI)
 		assert.Equal(t, e2eWant("append", e2eAll...), e.predictions(t, job.Name(), "score", "predictions.csv"))
 
-		job, d = e.invokeWait(t, e2ePipelineEP, batchendpoint.InvokeRequest{
+		_, d = e.invokeWait(t, e2ePipelineEP, batchendpoint.InvokeRequest{
 			Inputs:  map[string]inputs.Input{"heart_data": inputs.Datastore(fake.DefaultDatastore, e2eUnlabeled)},
 			Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore(fake.DefaultDatastore, custom).File()}})
 		assert.Contains(t, d.Outputs["score"].URI, "/paths/"+custom)
