@@ -88,7 +88,7 @@ func (e *Env) Close() error {
 	return errors.Join(errs...)
 }
 
-// ExampleDataURL is the seed's heart-disease folder (file "") or one file in it:
+// ExampleDataURL is the how-to's heart-disease folder (file "") or one file in it:
 // a SAS URL into the local storage, or the public dataset against Azure.
 func (e *Env) ExampleDataURL(file string) (string, error) {
 	if e.Local != nil {
