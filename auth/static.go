@@ -13,6 +13,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
 )
 
 // Errors a static token credential returns from GetToken, for errors.Is. The
@@ -107,7 +109,7 @@ func (s *staticToken) GetToken(ctx context.Context, opts policy.TokenRequestOpti
 	}
 	if s.audience != "" {
 		for _, sc := range opts.Scopes {
-			if audienceOf(sc) != strings.ToLower(s.audience) {
+			if !cloudcfg.SameAudience(sc, s.audience) {
 				return azcore.AccessToken{}, s.wrongAudience(sc)
 			}
 		}

@@ -97,6 +97,10 @@ func TestStaticTokenGetToken(t *testing.T) {
 			`auth: static token requested for another audience: the token is for https://ml.azure.com but scope "https://management.azure.com/.default" was requested`,
 			"Azure Resource Manager calls", "azidentity.NewAzureCLICredential", "DataPlaneOnly"}, true, false},
 		{"bound ml asked arm classic", ml, scopes("https://management.core.windows.net//.default"), []string{"Azure Resource Manager calls"}, true, false},
+		// azcore's ARM pipeline asks for the classic audience; a token for either ARM identifier serves it.
+		{"bound arm asked arm classic", &StaticTokenOptions{Audience: AudienceResourceManager}, scopes("https://management.core.windows.net//.default"), nil, false, true},
+		{"bound arm classic asked arm", &StaticTokenOptions{Audience: "https://management.core.windows.net/"}, scopes(Scope(AudienceResourceManager)), nil, false, true},
+		{"bound arm asked ml", &StaticTokenOptions{Audience: AudienceResourceManager}, scopes(Scope(AudienceMLPublic)), []string{"the token is for https://management.azure.com"}, true, false},
 		{"bound ml asked storage", ml, scopes(Scope(AudienceStorage)), []string{
 			`scope "https://storage.azure.com/.default" was requested`, "or a separate static token for that audience"}, true, false},
 		{"bound ml asked china", ml, scopes(Scope(AudienceMLChina)), []string{"the token is for https://ml.azure.com"}, true, false},

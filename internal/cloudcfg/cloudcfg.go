@@ -73,3 +73,33 @@ func MLAudience(c cloud.Configuration) (audience string, ok bool) {
 func normHost(s string) string {
 	return strings.ToLower(strings.TrimRight(strings.TrimSpace(s), "/"))
 }
+
+// SameAudience reports whether two audiences (or scopes) name the same resource:
+// equal once "/.default", trailing slashes and letter case are ignored, or the
+// Resource Manager endpoint and azcore's Resource Manager audience of one cloud
+// (https://management.azure.com and https://management.core.windows.net/ in the
+// public cloud). Both are identifiers of the one Resource Manager application, and
+// Resource Manager accepts tokens for either; az account get-access-token hands out
+// the second by default.
+func SameAudience(a, b string) bool {
+	na, nb := normAudience(a), normAudience(b)
+	if na == "" || nb == "" {
+		return false
+	}
+	if na == nb {
+		return true
+	}
+	for _, row := range Clouds() {
+		arm := row.Config.Services[cloud.ResourceManager]
+		e, au := normAudience(arm.Endpoint), normAudience(arm.Audience)
+		if (na == e && nb == au) || (na == au && nb == e) {
+			return true
+		}
+	}
+	return false
+}
+
+func normAudience(s string) string {
+	s = strings.TrimSuffix(strings.TrimSpace(s), "/.default")
+	return strings.ToLower(strings.TrimRight(s, "/"))
+}

@@ -53,3 +53,28 @@ func TestCloudsCarryAzcoreResourceManager(t *testing.T) {
 	// public cloud's ARM host as azcore has it.
 	assert.Equal(t, cloud.AzurePublic.Services[cloud.ResourceManager].Endpoint, ResourceManagerPublic)
 }
+
+func TestSameAudience(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		a, b string
+		want bool
+	}{
+		{MLPublic, MLPublic, true},
+		{MLPublic, "HTTPS://ML.AZURE.COM/", true},
+		{MLPublic, "https://ml.azure.com/.default", true},
+		{MLPublic, MLChina, false},
+		{MLPublic, ResourceManagerPublic, false},
+		{ResourceManagerPublic, "https://management.core.windows.net/", true},
+		{"https://management.core.windows.net//.default", ResourceManagerPublic, true},
+		{"https://management.chinacloudapi.cn", "https://management.core.chinacloudapi.cn/", true},
+		{"https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net/", true},
+		{ResourceManagerPublic, "https://management.core.chinacloudapi.cn/", false},
+		{"", "", false},
+		{Storage, Storage + "/", true},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, SameAudience(c.a, c.b), "SameAudience(%q, %q)", c.a, c.b)
+		assert.Equal(t, c.want, SameAudience(c.b, c.a), "SameAudience(%q, %q)", c.b, c.a)
+	}
+}
