@@ -11,7 +11,8 @@ import (
 // in ClientOptions.Cloud.Services for a private cloud.
 const ServiceName cloud.ServiceName = "azmlbatch/batchendpoint"
 
-// Data-plane token audiences of the public clouds, the same values as auth's
+// Data-plane token audiences of the public clouds: https://ml.azure.com,
+// https://ml.azure.cn and https://ml.azure.us, the same values as auth's
 // AudienceML constants.
 const (
 	AudiencePublic     = cloudcfg.MLPublic
