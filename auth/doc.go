@@ -1,37 +1,30 @@
-// Package auth makes the Microsoft Entra credentials that azmlbatch clients need.
+// Package auth holds what azmlbatch adds to Microsoft Entra authentication: a
+// credential for a token obtained elsewhere, and the token audiences and scopes of
+// Azure Machine Learning per cloud.
 //
-// A batchendpoint client takes any azcore.TokenCredential. This package offers a
-// small, discoverable set of constructors over azidentity for the usual cases, each
-// returning errors that name the missing argument or environment variable before any
-// network call:
+// A batchendpoint client takes any azcore.TokenCredential. For signing in, pass an
+// azidentity credential straight to batchendpoint.NewClient, as the Azure SDK's own
+// clients are used; azidentity's constructors already report missing settings:
 //
-//   - [NewDefault]: azidentity's default chain (environment, workload identity,
-//     managed identity, Azure CLI, ...), for development and samples.
-//   - [NewAzureCLI]: the account signed in with "az login".
-//   - [NewManagedIdentity]: system-assigned, or user-assigned by client id (the only
-//     form Azure ML compute accepts).
-//   - [NewServicePrincipalSecret], [NewServicePrincipalCertificate],
-//     [NewServicePrincipalCertificateFile], [NewEnvironment]: app registrations.
-//   - [NewWorkloadIdentity]: Kubernetes workload identity.
-//   - [NewDeviceCode]: interactive sign-in from a terminal.
-//   - [NewStaticToken]: a token obtained elsewhere, as REST callers do with
-//     "az account get-access-token --resource https://ml.azure.com". It never prints
-//     the token and can be bound to one audience.
-//
-// Invoking a batch endpoint needs a token for the Azure ML audience; looking things up
-// in Azure Resource Manager needs another. [Scope], [MLAudience] and the Audience
-// constants give the scopes per cloud:
-//
-//	cred, err := auth.NewAzureCLI(nil)
+//	cred, err := azidentity.NewDefaultAzureCredential(nil) // or NewAzureCLICredential, NewManagedIdentityCredential, ...
 //	if err != nil {
 //		return err
 //	}
-//	// cred gets https://ml.azure.com/.default and https://management.azure.com/.default
-//	// tokens as the client needs them.
-//	fmt.Println(auth.Scope(auth.MLAudience(cloud.AzurePublic))) // https://ml.azure.com/.default
+//	client, err := batchendpoint.NewClient(ws, cred, nil)
 //
-// In sovereign clouds pass the same cloud to the credential and to the client:
+// The client asks the credential for two scopes: Azure Resource Manager for
+// lookups, polling and cancel, and Azure ML for the invoke POST. [Scope],
+// [MLAudience] and the Audience constants give them per cloud:
 //
-//	opts := &auth.Options{ClientOptions: azcore.ClientOptions{Cloud: cloud.AzureGovernment}}
-//	cred, err := auth.NewServicePrincipalSecret(tenantID, clientID, secret, opts)
+//	fmt.Println(auth.Scope(auth.MLAudience(cloud.AzureGovernment))) // https://ml.azure.us/.default
+//
+// In a sovereign cloud give the same cloud.Configuration to the azidentity
+// credential (azidentity's ClientOptions.Cloud) and to the client
+// (batchendpoint.ClientOptions.Cloud).
+//
+// [NewStaticToken] is for a token obtained elsewhere, as REST callers do with
+// "az account get-access-token --resource https://ml.azure.com". It never prints
+// the token, fails clearly once the token expires, and can be bound to one
+// audience so a Resource Manager call fails with a message naming the fix instead
+// of a 401 from the service.
 package auth

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
@@ -62,70 +60,4 @@ func ExampleNewStaticToken() {
 	// true <nil>
 	// true
 	// false
-}
-
-func ExampleNewAzureCLI() {
-	// The account signed in with "az login".
-	cred, err := auth.NewAzureCLI(nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = cred // pass to batchendpoint.NewClient
-}
-
-func ExampleNewManagedIdentity() {
-	// "" selects the system-assigned identity. A user-assigned identity is selected by
-	// its client id, the only form Azure ML compute accepts.
-	cred, err := auth.NewManagedIdentity(os.Getenv("UAI_CLIENT_ID"), nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = cred
-}
-
-func ExampleNewServicePrincipalSecret() {
-	// The same cloud goes to the credential and to the batchendpoint client.
-	opts := &auth.Options{ClientOptions: azcore.ClientOptions{Cloud: cloud.AzureGovernment}}
-	cred, err := auth.NewServicePrincipalSecret(os.Getenv("TENANT_ID"), os.Getenv("CLIENT_ID"), os.Getenv("CLIENT_SECRET"), opts)
-	if err != nil {
-		log.Fatal(err) // names the empty or malformed argument
-	}
-	_ = cred
-}
-
-func ExampleNewServicePrincipalCertificateFile() {
-	cred, err := auth.NewServicePrincipalCertificateFile(os.Getenv("TENANT_ID"), os.Getenv("CLIENT_ID"), "sp.pem", nil, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = cred
-}
-
-func ExampleNewDeviceCode() {
-	cred, err := auth.NewDeviceCode(func(_ context.Context, message string) error {
-		fmt.Fprintln(os.Stderr, message) // "To sign in, use a web browser to open ..."
-		return nil
-	}, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = cred
-}
-
-func ExampleNewWorkloadIdentity() {
-	// Reads AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, set by the
-	// AKS workload identity webhook; the error lists whichever are missing.
-	cred, err := auth.NewWorkloadIdentity(nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = cred
-}
-
-func ExampleNewDefault() {
-	cred, err := auth.NewDefault(nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = cred
 }

@@ -4,25 +4,31 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+
+	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
 )
 
 // Token audiences (resource ids) used by azmlbatch. Pass one to [Scope] to get the
 // OAuth scope a credential is asked for.
 const (
-	// AudienceMLPublic is the Azure Machine Learning data-plane audience in Azure public cloud;
-	// batch endpoint invocations (the scoring URI POST) need a token for it.
-	AudienceMLPublic = "https://ml.azure.com"
-	// AudienceMLChina is the Azure Machine Learning audience in Azure China (21Vianet).
-	AudienceMLChina = "https://ml.azure.cn"
-	// AudienceMLGovernment is the Azure Machine Learning audience in Azure US Government.
-	AudienceMLGovernment = "https://ml.azure.us"
-	// AudienceResourceManager is the Azure Resource Manager audience in public cloud, used for
-	// endpoint, deployment, data asset and job lookups. Sovereign clouds use the value azcore
+	// AudienceMLPublic, https://ml.azure.com, is the Azure Machine Learning data-plane
+	// audience in Azure public cloud; batch endpoint invocations (the scoring URI POST) need a token for it.
+	AudienceMLPublic = cloudcfg.MLPublic
+	// AudienceMLChina, https://ml.azure.cn, is the Azure Machine Learning audience in
+	// Azure China (21Vianet).
+	AudienceMLChina = cloudcfg.MLChina
+	// AudienceMLGovernment, https://ml.azure.us, is the Azure Machine Learning audience
+	// in Azure US Government.
+	AudienceMLGovernment = cloudcfg.MLGovernment
+	// AudienceResourceManager, https://management.azure.com, is the Azure Resource Manager
+	// audience in public cloud, used for endpoint, deployment, data asset and job lookups.
+	// A static token bound to it also serves azcore's equivalent scope
+	// https://management.core.windows.net//.default. Sovereign clouds use the value azcore
 	// registers in cloud.Configuration.Services[cloud.ResourceManager].
-	AudienceResourceManager = "https://management.azure.com"
-	// AudienceStorage is the Azure Storage audience (the same in every cloud), used to read
-	// and write blobs with Microsoft Entra auth.
-	AudienceStorage = "https://storage.azure.com"
+	AudienceResourceManager = cloudcfg.ResourceManagerPublic
+	// AudienceStorage, https://storage.azure.com, is the Azure Storage audience (the same
+	// in every cloud), used to read and write blobs with Microsoft Entra auth.
+	AudienceStorage = cloudcfg.Storage
 )
 
 const defaultSuffix = "/.default"
@@ -56,13 +62,6 @@ func audienceOf(scope string) string {
 // and cloud.AzureGovernment [AudienceMLGovernment]. Any other authority (a private
 // cloud) gives "": pass that cloud's audience explicitly.
 func MLAudience(c cloud.Configuration) string {
-	switch strings.ToLower(strings.TrimRight(strings.TrimSpace(c.ActiveDirectoryAuthorityHost), "/")) {
-	case "", "https://login.microsoftonline.com":
-		return AudienceMLPublic
-	case "https://login.chinacloudapi.cn":
-		return AudienceMLChina
-	case "https://login.microsoftonline.us":
-		return AudienceMLGovernment
-	}
-	return ""
+	a, _ := cloudcfg.MLAudience(c)
+	return a
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
 )
 
 // Errors a static token credential returns from GetToken, for errors.Is. The
@@ -39,15 +41,15 @@ type StaticTokenOptions struct {
 
 // NewStaticToken returns a credential that always hands out one access token obtained
 // elsewhere, such as the accessToken field printed by
-// "az account get-access-token --resource https://ml.azure.com" (the seed's REST
-// case). It cannot refresh: after expiresOn GetToken fails with ErrTokenExpired. A
+// "az account get-access-token --resource https://ml.azure.com", the way REST
+// callers authenticate to batch endpoints. It cannot refresh: after expiresOn GetToken fails with ErrTokenExpired. A
 // zero expiresOn is read from the token's "exp" claim when the token is a JWT, as
 // Microsoft Entra tokens are. The token is never printed: fmt verbs, slog and JSON
 // show only the audience and expiry, and no error contains it.
 //
-// A token is issued for one audience: an ML token works for invoking and, with the
-// client's data-plane polling, following a job, but not for Azure Resource Manager
-// calls. Set StaticTokenOptions.Audience to get a clear error for those.
+// A token is issued for one audience: an ML token works for invoking and, with a
+// batchendpoint client created with ClientOptions.DataPlaneOnly, following a job,
+// but not for Azure Resource Manager calls. Set StaticTokenOptions.Audience to get a clear error for those.
 func NewStaticToken(token string, expiresOn time.Time, opts *StaticTokenOptions) (azcore.TokenCredential, error) {
 	return newStaticToken(token, expiresOn, opts, time.Now)
 }
@@ -107,13 +109,13 @@ func (s *staticToken) GetToken(ctx context.Context, opts policy.TokenRequestOpti
 	}
 	if s.audience != "" {
 		for _, sc := range opts.Scopes {
-			if audienceOf(sc) != strings.ToLower(s.audience) {
+			if !cloudcfg.SameAudience(sc, s.audience) {
 				return azcore.AccessToken{}, s.wrongAudience(sc)
 			}
 		}
 	}
 	if opts.Claims != "" {
-		return azcore.AccessToken{}, errors.New("auth: static token: the service demands a new token with additional claims (a Continuous Access Evaluation challenge, for example after a sign-out or policy change), which a static token cannot provide; get a new token or use a credential that refreshes itself, such as auth.NewAzureCLI")
+		return azcore.AccessToken{}, errors.New("auth: static token: the service demands a new token with additional claims (a Continuous Access Evaluation challenge, for example after a sign-out or policy change), which a static token cannot provide; get a new token or use a credential that refreshes itself, such as azidentity.NewAzureCLICredential")
 	}
 	if err := s.checkExpiry("auth: "); err != nil {
 		return azcore.AccessToken{}, err
@@ -130,14 +132,14 @@ func (s *staticToken) checkExpiry(prefix string) error {
 	if res == "" {
 		res = AudienceMLPublic
 	}
-	return fmt.Errorf("%s%w at %s (%s ago); get a new one (az account get-access-token --resource %s) or use a credential that refreshes itself, such as auth.NewAzureCLI or auth.NewDefault",
+	return fmt.Errorf("%s%w at %s (%s ago); get a new one (az account get-access-token --resource %s) or use a credential that refreshes itself, such as azidentity.NewAzureCLICredential or azidentity.NewDefaultAzureCredential",
 		prefix, ErrTokenExpired, s.expiresOn.UTC().Format(time.RFC3339), now.Sub(s.expiresOn).Round(time.Second), res)
 }
 
 func (s *staticToken) wrongAudience(scope string) error {
-	fix := "use a credential that gets its own tokens, such as auth.NewAzureCLI or auth.NewDefault, or a separate static token for that audience"
+	fix := "use a credential that gets its own tokens, such as azidentity.NewAzureCLICredential or azidentity.NewDefaultAzureCredential, or a separate static token for that audience"
 	if strings.Contains(audienceOf(scope), "management.") {
-		fix = "Azure Resource Manager calls (endpoint lookup, job status through ARM, cancel, datastores, data assets) need a credential that gets its own tokens, such as auth.NewAzureCLI or auth.NewDefault; with only an ML token, configure the batchendpoint client for ML-token-only use (data-plane polling) so it makes no Resource Manager calls"
+		fix = "Azure Resource Manager calls (endpoint lookup, job status through ARM, cancel, datastores, data assets) need a credential that gets its own tokens, such as azidentity.NewAzureCLICredential or azidentity.NewDefaultAzureCredential; with only an ML token, create the batchendpoint client with ClientOptions.DataPlaneOnly so it makes no Resource Manager calls"
 	}
 	return fmt.Errorf("auth: %w: the token is for %s but scope %q was requested; a token obtained elsewhere is valid for one audience only. %s", ErrWrongAudience, s.audience, scope, fix)
 }

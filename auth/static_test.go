@@ -23,7 +23,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const tok = "opaque-SECRET-token-value-0123456789"
+const (
+	tok    = "opaque-SECRET-token-value-0123456789"
+	tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+)
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
@@ -92,8 +95,12 @@ func TestStaticTokenGetToken(t *testing.T) {
 		{"tenant ignored", ml, policy.TokenRequestOptions{Scopes: []string{Scope(AudienceMLPublic)}, TenantID: tenant}, nil, false, true},
 		{"bound ml asked arm", ml, scopes(Scope(AudienceResourceManager)), []string{
 			`auth: static token requested for another audience: the token is for https://ml.azure.com but scope "https://management.azure.com/.default" was requested`,
-			"Azure Resource Manager calls", "auth.NewAzureCLI", "data-plane polling"}, true, false},
+			"Azure Resource Manager calls", "azidentity.NewAzureCLICredential", "DataPlaneOnly"}, true, false},
 		{"bound ml asked arm classic", ml, scopes("https://management.core.windows.net//.default"), []string{"Azure Resource Manager calls"}, true, false},
+		// azcore's ARM pipeline asks for the classic audience; a token for either ARM identifier serves it.
+		{"bound arm asked arm classic", &StaticTokenOptions{Audience: AudienceResourceManager}, scopes("https://management.core.windows.net//.default"), nil, false, true},
+		{"bound arm classic asked arm", &StaticTokenOptions{Audience: "https://management.core.windows.net/"}, scopes(Scope(AudienceResourceManager)), nil, false, true},
+		{"bound arm asked ml", &StaticTokenOptions{Audience: AudienceResourceManager}, scopes(Scope(AudienceMLPublic)), []string{"the token is for https://management.azure.com"}, true, false},
 		{"bound ml asked storage", ml, scopes(Scope(AudienceStorage)), []string{
 			`scope "https://storage.azure.com/.default" was requested`, "or a separate static token for that audience"}, true, false},
 		{"bound ml asked china", ml, scopes(Scope(AudienceMLChina)), []string{"the token is for https://ml.azure.com"}, true, false},
@@ -133,7 +140,7 @@ func TestStaticTokenExpiresAfterConstruction(t *testing.T) {
 	now = t0.Add(2 * time.Minute)
 	_, err = cred.GetToken(context.Background(), scopes(Scope(AudienceMLGovernment)))
 	require.ErrorIs(t, err, ErrTokenExpired)
-	assert.Equal(t, "auth: static token expired at 2026-05-01T12:01:00Z (1m0s ago); get a new one (az account get-access-token --resource https://ml.azure.us) or use a credential that refreshes itself, such as auth.NewAzureCLI or auth.NewDefault", err.Error())
+	assert.Equal(t, "auth: static token expired at 2026-05-01T12:01:00Z (1m0s ago); get a new one (az account get-access-token --resource https://ml.azure.us) or use a credential that refreshes itself, such as azidentity.NewAzureCLICredential or azidentity.NewDefaultAzureCredential", err.Error())
 }
 
 func TestStaticTokenCanceledContext(t *testing.T) {

@@ -1,21 +1,29 @@
 package batchendpoint
 
-import "github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+import (
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+
+	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
+)
 
 // ServiceName identifies the Azure ML data plane (batch endpoint scoring URIs) in a
 // cloud.Configuration. Its Audience is the token audience of invoke requests; set it
 // in ClientOptions.Cloud.Services for a private cloud.
 const ServiceName cloud.ServiceName = "azmlbatch/batchendpoint"
 
-// Data-plane token audiences of the public clouds (azure-ai-ml's _azure_environments).
+// Data-plane token audiences of the public clouds: https://ml.azure.com,
+// https://ml.azure.cn and https://ml.azure.us, the same values as auth's
+// AudienceML constants.
 const (
-	AudiencePublic     = "https://ml.azure.com"
-	AudienceChina      = "https://ml.azure.cn"
-	AudienceGovernment = "https://ml.azure.us"
+	AudiencePublic     = cloudcfg.MLPublic
+	AudienceChina      = cloudcfg.MLChina
+	AudienceGovernment = cloudcfg.MLGovernment
 )
 
+// init registers the data-plane audience of each known cloud in azcore's
+// configurations, so cloud.AzureChina and cloud.AzureGovernment work as given.
 func init() {
-	cloud.AzurePublic.Services[ServiceName] = cloud.ServiceConfiguration{Audience: AudiencePublic}
-	cloud.AzureChina.Services[ServiceName] = cloud.ServiceConfiguration{Audience: AudienceChina}
-	cloud.AzureGovernment.Services[ServiceName] = cloud.ServiceConfiguration{Audience: AudienceGovernment}
+	for _, c := range cloudcfg.Clouds() {
+		c.Config.Services[ServiceName] = cloud.ServiceConfiguration{Audience: c.MLAudience}
+	}
 }

@@ -164,7 +164,7 @@ type dataAssetYAML struct {
 }
 
 // LoadDataAssetSpec reads a data asset YAML file as az ml data create -f takes it,
-// e.g. the seed's heart-data.yml:
+// e.g. the heart-data.yml of Microsoft's batch endpoint how-to:
 //
 //	$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json
 //	name: heart-data

@@ -12,7 +12,7 @@ import (
 	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
-// The seed's heart-data.yml, verbatim.
+// heart-data.yml from Microsoft's batch endpoint how-to, verbatim.
 const heartDataYML = `$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json
 name: heart-data
 description: An unlabeled data asset for heart classification.
@@ -28,7 +28,7 @@ func TestLoadDataAssetSpec(t *testing.T) {
 		want    DataAssetSpec
 		wantErr string
 	}{
-		{name: "seed heart-data.yml", yml: heartDataYML, want: DataAssetSpec{Name: "heart-data",
+		{name: "how-to heart-data.yml", yml: heartDataYML, want: DataAssetSpec{Name: "heart-data",
 			Description: "An unlabeled data asset for heart classification.", Kind: inputs.KindURIFolder, Path: filepath.Join(dir, "data")}},
 		{name: "integer version and tags", yml: "name: a\nversion: 3\ntype: uri_file\npath: sub/x.csv\ntags:\n  owner: me\n  n: 1\n",
 			want: DataAssetSpec{Name: "a", Version: "3", Kind: inputs.KindURIFile, Path: filepath.Join(dir, "sub", "x.csv"), Tags: map[string]string{"owner": "me", "n": "1"}}},

@@ -23,4 +23,8 @@
 //     *azcore.ResponseError.
 //   - Job handles are built on azcore's runtime.Poller, so ResumeToken and
 //     PollUntilDone behave as in other Azure Go SDKs.
+//
+// The wire contract the client speaks (URLs, headers, token scopes, bodies,
+// statuses, error envelopes), each part with its public source, is written down in
+// this module's internal/wire/README.md.
 package batchendpoint

@@ -1,9 +1,10 @@
 package batchendpoint_test
 
-// End-to-end tests: every seed scenario (S2-S13, see the project's
-// reference/scenarios.md) through batchendpoint.Client against the local
-// workspace emulator and Azurite, via batchendpoint/fake. Each asserts the final
-// status and the output blobs' content.
+// End-to-end tests: every case of Microsoft's how-to "Create jobs and input data
+// for batch endpoints" (learn.microsoft.com/azure/machine-learning/how-to-access-data-batch-endpoints-jobs),
+// numbered S2-S13 in the order the page presents them, through
+// batchendpoint.Client against the local workspace emulator and Azurite, via
+// batchendpoint/fake. Each asserts the final status and the output blobs' content.
 
 import (
 	"bufio"
@@ -266,7 +267,7 @@ func e2eGUID(job string) string {
 	return guid
 }
 
-// TestE2EScenarios runs the seed's scenarios S2-S13 against the emulator.
+// TestE2EScenarios runs the how-to's cases S2-S13 against the emulator.
 func TestE2EScenarios(t *testing.T) {
 	e := newE2E(t, nil)
 	w := e.w
@@ -396,7 +397,7 @@ func TestE2EScenarios(t *testing.T) {
 		assert.Equal(t, w.DatastoreID(fake.DefaultDatastore)+"/paths/azureml/"+e2eGUID(job.Name())+"/score/predictions.csv", d.Outputs["score"].URI)
 		assert.Equal(t, e2eWant("append", e2eAll...), e.predictions(t, job.Name(), "score", "predictions.csv"))
 
-		job, d = e.invokeWait(t, e2ePipelineEP, batchendpoint.InvokeRequest{
+		_, d = e.invokeWait(t, e2ePipelineEP, batchendpoint.InvokeRequest{
 			Inputs:  map[string]inputs.Input{"heart_data": inputs.Datastore(fake.DefaultDatastore, e2eUnlabeled)},
 			Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore(fake.DefaultDatastore, custom).File()}})
 		assert.Contains(t, d.Outputs["score"].URI, "/paths/"+custom)

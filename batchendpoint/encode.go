@@ -2,12 +2,11 @@ package batchendpoint
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/isoduration"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
@@ -67,14 +66,14 @@ func encodeRequest(r *InvokeRequest, ws armid.Workspace, resolved map[string]res
 		if s.InstanceCount != nil {
 			// azure-ai-ml always adds isLocal:true next to instanceCount (its
 			// ComputeConfiguration defaults target to "local"); the service ignores it.
-			// Sent for byte-compatibility with the official tools (contract 1.4 h).
+			// Sent for byte-compatibility with the official tools (internal/wire/README.md, "Invoke body").
 			isLocal := true
 			job.Compute = &wire.Compute{InstanceCount: s.InstanceCount, IsLocal: &isLocal}
 		}
 		if s.MaxRetries != nil || s.RetryTimeout != nil {
 			job.RetrySettings = &wire.RetrySettings{MaxRetries: s.MaxRetries}
 			if s.RetryTimeout != nil {
-				job.RetrySettings.Timeout = isoDuration(*s.RetryTimeout)
+				job.RetrySettings.Timeout = isoduration.Format(*s.RetryTimeout)
 			}
 		}
 	}
@@ -141,18 +140,9 @@ func encodeOutput(o outputs.DataOutput, ws armid.Workspace) wire.JobOutput {
 	return jo
 }
 
-// isoDuration formats d as an ISO-8601 duration in seconds ("PT30S", "PT1.5S").
-func isoDuration(d time.Duration) string {
-	s := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
-	return "PT" + s + "S"
-}
-
-// parseISODuration reads "PT30S", "PT1M30S", "PT1H" and similar.
+// parseISODuration adapts isoduration.Parse to decode.go's call; the lead
+// replaces that call with isoduration.Parse and removes this.
 func parseISODuration(s string) (time.Duration, bool) {
-	u := strings.ToUpper(s)
-	if !strings.HasPrefix(u, "PT") || len(u) < 4 {
-		return 0, false
-	}
-	d, err := time.ParseDuration(strings.ToLower(u[2:]))
+	d, err := isoduration.Parse(s)
 	return d, err == nil
 }

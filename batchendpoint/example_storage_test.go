@@ -10,8 +10,8 @@ import (
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 )
 
-// Registers the seed's heart-data asset from its YAML file: the local folder it
-// names (data/, next to the file) is uploaded to the default datastore first.
+// Registers the heart-data asset of Microsoft's batch endpoint how-to from its YAML
+// file: the local folder it names (data/, next to the file) is uploaded to the default datastore first.
 func ExampleClient_CreateDataAsset() {
 	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {

@@ -43,7 +43,7 @@ func ExampleNewClient() {
 	fmt.Println(client.Workspace().Name)
 }
 
-// S2: invoke the endpoint's default deployment with one folder at a storage URL.
+// Invoke the endpoint's default deployment with one folder at a storage URL.
 func ExampleClient_Invoke() {
 	f := startFakeService()
 	defer f.close()
@@ -62,7 +62,7 @@ func ExampleClient_Invoke() {
 	// {"properties":{"inputData":{"UriFolder":{"uri":"https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data","jobInputType":"UriFolder"}}}}
 }
 
-// S3: run a named deployment (sent in the azureml-model-deployment header).
+// Run a named deployment (sent in the azureml-model-deployment header).
 func ExampleClient_Invoke_namedDeployment() {
 	f := startFakeService()
 	defer f.close()
@@ -77,7 +77,7 @@ func ExampleClient_Invoke_namedDeployment() {
 	// Output: classifier-xgboost
 }
 
-// S4, S6, S11: a pipeline component deployment with literals and an experiment name.
+// A pipeline component deployment with literals and an experiment name.
 func ExampleClient_Invoke_pipelineLiterals() {
 	f := startFakeService()
 	defer f.close()
@@ -100,7 +100,7 @@ func ExampleClient_Invoke_pipelineLiterals() {
 	// {"properties":{"inputData":{"heart_data":{"uri":"https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data","jobInputType":"UriFolder"},"normalize":{"value":"True","jobInputType":"Literal"},"score_mode":{"value":"append","jobInputType":"Literal"},"threshold":{"value":"0.5","jobInputType":"Literal"},"top_k":{"value":"5","jobInputType":"Literal"}},"properties":{"experimentName":"my-batch-job-experiment"}}}
 }
 
-// S7, S12: a named uri_file output at a chosen path on a Blob datastore.
+// A named uri_file output at a chosen path on a Blob datastore.
 func ExampleClient_Invoke_output() {
 	f := startFakeService()
 	defer f.close()
@@ -117,7 +117,7 @@ func ExampleClient_Invoke_output() {
 	// {"properties":{"inputData":{"heart_data":{"uri":"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1/data/heart-data/versions/1","jobInputType":"UriFolder"}},"outputData":{"score":{"uri":"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1/datastores/workspaceblobstore/paths/batch-jobs/my-unique-path","jobOutputType":"UriFile"}}}}
 }
 
-// S8: the newest version of a data asset (one lookup, then the ARM id is sent).
+// The newest version of a data asset (one lookup, then the ARM id is sent).
 func ExampleClient_Invoke_dataAssetLatest() {
 	f := startFakeService()
 	defer f.close()
@@ -132,7 +132,7 @@ func ExampleClient_Invoke_dataAssetLatest() {
 	// {"properties":{"inputData":{"UriFolder":{"uri":"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1/data/heart-data/versions/3","jobInputType":"UriFolder"}}}}
 }
 
-// S9: a single file on a datastore.
+// A single file on a datastore.
 func ExampleClient_Invoke_datastoreFile() {
 	f := startFakeService()
 	defer f.close()
@@ -147,7 +147,7 @@ func ExampleClient_Invoke_datastoreFile() {
 	// {"properties":{"inputData":{"UriFile":{"uri":"azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled/heart.csv","jobInputType":"UriFile"}}}}
 }
 
-// S10: a private storage account through a SAS URL; the signature never shows
+// A private storage account through a SAS URL; the signature never shows
 // in String, fmt or errors, but is sent to the service.
 func ExampleClient_Invoke_sasURL() {
 	in := inputs.StorageURL("https://acct.blob.core.windows.net/data/heart.csv?sv=2022-11-02&sp=r&sig=c2VjcmV0").File()
@@ -155,7 +155,7 @@ func ExampleClient_Invoke_sasURL() {
 	// Output: https://acct.blob.core.windows.net/data/heart.csv?sv=2022-11-02&sp=r&sig=REDACTED
 }
 
-// S8, S9, S11: what az ml batch-endpoint invoke --set does, from Go.
+// What az ml batch-endpoint invoke --set does, from Go.
 func ExampleParseInvokeFile() {
 	f := startFakeService()
 	defer f.close()
@@ -177,7 +177,7 @@ func ExampleParseInvokeFile() {
 	// {"properties":{"inputData":{"heart_data":{"uri":"azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled","jobInputType":"UriFolder"},"score_mode":{"value":"append","jobInputType":"Literal"}}}}
 }
 
-// S8: the job described by an inputs.yml file (az ml batch-endpoint invoke --file).
+// The job described by an inputs.yml file (az ml batch-endpoint invoke --file).
 func ExampleLoadInvokeFile() {
 	file, err := batchendpoint.LoadInvokeFile("testdata/yaml/inputs-and-outputs.yml", nil)
 	if err != nil {
@@ -194,7 +194,7 @@ func ExampleLoadInvokeFile() {
 	// output score uri_file batch-jobs/my-unique-path
 }
 
-// S13: a local folder, uploaded to the default datastore first (skipped when the
+// A local folder, uploaded to the default datastore first (skipped when the
 // same content is already there).
 func ExampleClient_Invoke_localFolder() {
 	cred, _ := azidentity.NewDefaultAzureCredential(nil)                                                                                   // TODO: handle error

@@ -15,8 +15,8 @@ import (
 
 const yamlWS = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-batch"
 
-// TestGoldenYAML loads the YAML files of service-contract.md section 5 (and the
-// --set forms of scenarios S8-S11) and compares the encoded bodies with goldens.
+// TestGoldenYAML loads the inputs.yml files of Microsoft's batch endpoint how-to
+// (and the --set forms of its cases S8-S11) and compares the encoded bodies with goldens.
 // Inputs that need the workspace (a local folder upload, a data asset's latest
 // version) are given the locations the client would find.
 func TestGoldenYAML(t *testing.T) {

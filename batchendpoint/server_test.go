@@ -44,7 +44,7 @@ type recorded struct {
 }
 
 // fakeService is an ARM host and an inference host, both TLS, speaking the
-// contract's shapes. Handlers can be overridden per test.
+// shapes of internal/wire/README.md. Handlers can be overridden per test.
 type fakeService struct {
 	t        *testing.T
 	arm, inf *httptest.Server

@@ -35,7 +35,8 @@ func mustInput(t *testing.T, s string, o *inputs.ParseOptions) inputs.Input {
 	return in
 }
 
-// TestGoldenBodies reproduces every request body of service-contract.md 1.4 (a)-(h).
+// TestGoldenBodies reproduces the request bodies of internal/wire/README.md
+// ("Invoke body"): those azure-ai-ml sends and those the REST docs show.
 func TestGoldenBodies(t *testing.T) {
 	heart := "https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data"
 	mnist := "https://pipelinedata.blob.core.windows.net/sampledata/mnist"
@@ -84,7 +85,7 @@ func TestGoldenBodies(t *testing.T) {
 			got, err := json.Marshal(body)
 			require.NoError(t, err)
 			want := golden(t, c.golden)
-			// The golden files are the contract's bodies; PascalCase ones are
+			// The golden files are the documented bodies; PascalCase ones are
 			// compared after a decode/encode round trip, which is what the
 			// service's case-insensitive binding does.
 			require.JSONEq(t, string(camel(t, want)), string(got))

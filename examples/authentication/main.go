@@ -1,10 +1,12 @@
-// Authentication shows the credentials a batch endpoint client can use (seed
-// S1). Every request needs a Microsoft Entra token: the client gets ARM tokens
-// (lookups, polling) and Azure ML tokens (the invoke POST) from one credential.
+// Authentication shows the credentials a batch endpoint client can use. Every
+// request needs a Microsoft Entra token: the client gets ARM tokens (lookups,
+// polling) and Azure ML tokens (the invoke POST) from one credential. Sign-in
+// credentials come straight from azidentity, as with any Azure SDK client:
 //
 //   - DefaultAzureCredential, what az login plus the SDK and CLI do: environment
 //     variables, workload or managed identity, then the Azure CLI's account.
-//   - A service principal (app registration) with a secret or certificate.
+//   - A service principal (app registration) with a secret, here read from the
+//     environment by azidentity's EnvironmentCredential.
 //   - A token obtained elsewhere, as REST callers do with
 //     az account get-access-token --resource https://ml.azure.com: it only holds
 //     the Azure ML audience, so the client runs data-plane only.
@@ -18,9 +20,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/azmlbatch/azmlbatch/auth"
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
@@ -39,7 +41,7 @@ func run(ctx context.Context, e *demo.Env) error {
 
 	// 1. DefaultAzureCredential. Constructing it signs nobody in; the first token
 	// request walks the chain.
-	if _, err := auth.NewDefault(nil); err != nil {
+	if _, err := azidentity.NewDefaultAzureCredential(nil); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.Out, "1. DefaultAzureCredential: ready (signs in on first use)")
@@ -54,8 +56,9 @@ func run(ctx context.Context, e *demo.Env) error {
 		return err
 	}
 
-	// 2. A service principal, from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
-	_, err = auth.NewServicePrincipalSecret(os.Getenv("AZURE_TENANT_ID"), os.Getenv("AZURE_CLIENT_ID"), os.Getenv("AZURE_CLIENT_SECRET"), nil)
+	// 2. A service principal, from AZURE_TENANT_ID, AZURE_CLIENT_ID and
+	// AZURE_CLIENT_SECRET (azidentity.NewClientSecretCredential takes them as arguments).
+	_, err = azidentity.NewEnvironmentCredential(nil)
 	if err != nil {
 		fmt.Fprintf(e.Out, "\n2. service principal: %v\n", err) // names what is missing
 	} else {
@@ -75,7 +78,7 @@ func run(ctx context.Context, e *demo.Env) error {
 	if err != nil {
 		return err
 	}
-	_, err = static.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
+	_, err = static.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{auth.Scope(auth.AudienceResourceManager)}})
 	fmt.Fprintf(e.Out, "\n3. static token %v\n   asked for an ARM token: %v (ErrWrongAudience: %t)\n", static, err, errors.Is(err, auth.ErrWrongAudience))
 
 	opts := e.Local.ClientOptions()

@@ -14,8 +14,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/azmlbatch/azmlbatch/auth"
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
@@ -63,7 +63,7 @@ func open(ctx context.Context, c cli, stderr io.Writer) (*workspace, error) {
 	if c.subscription == "" || c.resourceGroup == "" || c.workspace == "" {
 		return nil, errors.New("name the workspace with --subscription, --resource-group and --workspace-name (or their environment variables), or use --emulator")
 	}
-	cred, err := auth.NewDefault(nil)
+	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,6 @@
-// Basicinvoke creates the seed's basic job (S2): invoke a batch endpoint's
-// default deployment with one input folder given as a storage URL, then wait.
+// Basicinvoke creates the how-to's basic job (case S2 in examples/README.md):
+// invoke a batch endpoint's default deployment with one input folder given as a
+// storage URL, then wait.
 //
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --input https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data
 //

@@ -1,6 +1,7 @@
-// Dataasset uses a registered data asset as the job input (seed S8): it creates
-// heart-data from heart-data.yml and a local folder, looks up the latest
-// version's id, and invokes the endpoint with it three ways.
+// Dataasset uses a registered data asset as the job input (case S8 in
+// examples/README.md): it creates heart-data from heart-data.yml and a local
+// folder, looks up the latest version's id, and invokes the endpoint with it
+// three ways.
 //
 //	az ml data create -f heart-data.yml
 //	DATA_ASSET_ID=$(az ml data show -n heart-data --label latest | jq -r .id)

@@ -1,8 +1,9 @@
-// Datastoreinput reads the job input straight from a datastore (seed S9): the
-// data is uploaded to workspaceblobstore under heart-disease-uci-unlabeled (the
-// seed does it with Storage Explorer or AzCopy) and referenced as
-// azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled,
-// as a folder and, with uri_file, a single file.
+// Datastoreinput reads the job input straight from a datastore (case S9 in
+// examples/README.md): the data is uploaded to workspaceblobstore under
+// heart-disease-uci-unlabeled (the how-to does it with Storage Explorer or
+// AzCopy) and referenced as
+// azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled, as
+// a folder and, with uri_file, a single file.
 //
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --set inputs.heart_data.type="uri_folder" inputs.heart_data.path=$INPUT_PATH
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --input $INPUT_PATH --input-type uri_folder

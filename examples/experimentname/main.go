@@ -1,6 +1,7 @@
-// Experimentname sets a job's experiment name (seed S4). Only pipeline component
-// deployments accept job properties: for a model deployment the client refuses
-// the request before sending it, with the fix in the error.
+// Experimentname sets a job's experiment name (case S4 in examples/README.md).
+// Only pipeline component deployments accept job properties: for a model
+// deployment the client refuses the request before sending it, with the fix in
+// the error.
 //
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --experiment-name "my-batch-job-experiment" --input https://.../heart-disease-uci/data
 package main

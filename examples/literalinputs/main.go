@@ -1,7 +1,7 @@
 // Literalinputs passes literal inputs of every type batch endpoints accept —
 // string, boolean, float and integer — to a pipeline component deployment
-// (seeds S6 and S11), first as typed Go values, then as the seed's inputs.yml
-// and --set assignments.
+// (cases S6 and S11 in examples/README.md), first as typed Go values, then as
+// the how-to's inputs.yml and --set assignments.
 //
 //	inputs:
 //	  score_mode:

@@ -1,6 +1,6 @@
-// Localdata scores files on this machine (seed S13): the client uploads a local
-// folder or file to the workspace's default datastore (under
-// LocalUpload/<md5>/, reusing an identical earlier upload) and sends the
+// Localdata scores files on this machine (case S13 in examples/README.md): the
+// client uploads a local folder or file to the workspace's default datastore
+// (under LocalUpload/<md5>/, reusing an identical earlier upload) and sends the
 // resulting azureml:// path, as az ml does for a local --input.
 //
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --input ./heart --input-type uri_folder

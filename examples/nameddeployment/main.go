@@ -1,5 +1,6 @@
 // Nameddeployment invokes a specific deployment of a batch endpoint instead of
-// its default one (seed S3): the request carries the azureml-model-deployment header.
+// its default one (case S3 in examples/README.md): the request carries the
+// azureml-model-deployment header.
 //
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --deployment-name $DEPLOYMENT_NAME --input https://.../heart-disease-uci/data
 package main

@@ -1,7 +1,7 @@
-// Outputs shows where batch jobs write (seed S7): every named output gets a
-// unique default location unless the request gives a path, paths are on Blob
-// datastores only, and an existing output file makes the job fail, so each run
-// writes under a new path.
+// Outputs shows where batch jobs write (case S7 in examples/README.md): every
+// named output gets a unique default location unless the request gives a path,
+// paths are on Blob datastores only, and an existing output file makes the job
+// fail, so each run writes under a new path.
 package main
 
 import (

@@ -40,8 +40,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/azmlbatch/azmlbatch/auth"
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
 )
@@ -75,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.deployment, "deployment", demo.ModelDeployment, "model deployment to invoke by name")
 	fs.StringVar(&c.pipeline, "pipeline-deployment", demo.PipelineDeployment, `pipeline component deployment ("" skips that step)`)
 	fs.StringVar(&c.datastore, "datastore", demo.Datastore, "blob datastore for the datastore input and the score output")
-	fs.StringVar(&c.storageURL, "storage-url", "", "storage folder URL to score (default: local example data, or the seed's public dataset on Azure)")
+	fs.StringVar(&c.storageURL, "storage-url", "", "storage folder URL to score (default: local example data, or the how-to's public dataset on Azure)")
 	fs.StringVar(&c.workDir, "workdir", "", "folder for the dataset and downloads (default: a temporary folder, removed at the end)")
 	fs.BoolVar(&c.verbose, "v", false, "log every request the local workspace receives")
 	if err := fs.Parse(args); err != nil {
@@ -195,7 +195,7 @@ func localTarget(cfg config, l *demo.Local) (target, error) {
 }
 
 func azureTarget(cfg config) (target, error) {
-	cred, err := auth.NewDefault(nil)
+	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
 		return target{}, err
 	}
@@ -271,7 +271,7 @@ func or(s, def string) string {
 	return s
 }
 
-// dataAssetSpecYAML is the seed's heart-data.yml.
+// dataAssetSpecYAML is the how-to's heart-data.yml.
 const dataAssetSpecYAML = `$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json
 name: heart-data
 description: An unlabeled data asset for heart classification.

@@ -123,7 +123,7 @@ func (w *walk) createDataAsset(ctx context.Context, specPath string) error {
 	return nil
 }
 
-// uploadToDatastore does what the seed does with Storage Explorer or AzCopy.
+// uploadToDatastore does what the how-to does with Storage Explorer or AzCopy.
 func (w *walk) uploadToDatastore(ctx context.Context, dir string) error {
 	ds, err := w.t.client.GetDatastore(ctx, w.cfg.datastore, nil)
 	if err != nil {

@@ -1,7 +1,7 @@
-// Storageurl reads the job input from a storage account URL (seed S10), a folder
-// (uri_folder) and a single file (uri_file). Against the local workspace the URLs
-// carry a read-only SAS, as a private account would need; the library prints
-// them with sig=REDACTED.
+// Storageurl reads the job input from a storage account URL (case S10 in
+// examples/README.md), a folder (uri_folder) and a single file (uri_file).
+// Against the local workspace the URLs carry a read-only SAS, as a private
+// account would need; the library prints them with sig=REDACTED.
 //
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --input $INPUT_DATA --input-type uri_folder
 //	az ml batch-endpoint invoke --name $ENDPOINT_NAME --file inputs.yml   # type: uri_file for .../heart.csv

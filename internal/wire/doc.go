@@ -5,7 +5,9 @@
 // the .NET sample) decode into the same values.
 //
 // This package is internal: the public API exposes typed values from batchendpoint,
-// inputs and outputs, never these structs.
+// inputs and outputs, never these structs. README.md beside this file is the
+// written contract: every URL, header, scope, body, status and error envelope the
+// client uses, with the public source of each.
 //
 //	var job wire.BatchJobResource
 //	_ = json.Unmarshal(body, &job) // "properties"/"Properties", "inputData"/"InputData" alike

@@ -1,5 +1,5 @@
-// Package demo is the setup the example programs share: the names the seed
-// document uses (endpoint heart-classifier, deployments classifier-xgboost and
+// Package demo is the setup the example programs share: the names Microsoft's
+// how-to "Create jobs and input data for batch endpoints" uses (endpoint heart-classifier, deployments classifier-xgboost and
 // uci-classifier-prepros-xgb, data asset heart-data, datastore workspaceblobstore),
 // a deterministic heart-disease-style CSV dataset, the Go functions the local
 // deployments run, and Local, which brings up Azurite (HTTPS) and the local

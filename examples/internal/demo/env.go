@@ -11,8 +11,8 @@ import (
 	"syscall"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/azmlbatch/azmlbatch/auth"
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 )
 
@@ -61,7 +61,7 @@ func Open(ctx context.Context, out io.Writer) (e *Env, err error) {
 		if sub == "" || rg == "" || ws == "" {
 			return e, fmt.Errorf("set all of %s, %s and %s to use a real workspace", EnvSubscription, EnvResourceGroup, EnvWorkspace)
 		}
-		if e.Cred, err = auth.NewDefault(nil); err != nil {
+		if e.Cred, err = azidentity.NewDefaultAzureCredential(nil); err != nil {
 			return e, err
 		}
 		e.Wait = WaitOptions(false)
@@ -88,7 +88,7 @@ func (e *Env) Close() error {
 	return errors.Join(errs...)
 }
 
-// ExampleDataURL is the seed's heart-disease folder (file "") or one file in it:
+// ExampleDataURL is the how-to's heart-disease folder (file "") or one file in it:
 // a SAS URL into the local storage, or the public dataset against Azure.
 func (e *Env) ExampleDataURL(file string) (string, error) {
 	if e.Local != nil {

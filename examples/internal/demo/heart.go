@@ -17,7 +17,7 @@ import (
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
 )
 
-// HeartColumns are the columns of the unlabeled UCI heart-disease files the seed uses.
+// HeartColumns are the columns of the unlabeled UCI heart-disease files the how-to uses.
 var HeartColumns = []string{"age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang", "oldpeak", "slope", "ca", "thal"}
 
 // Dataset sizes GenerateHeartData writes by default.
@@ -137,7 +137,7 @@ func scoreFile(path string, row func(rec []string, label int, prob float64) erro
 }
 
 // ModelScore is the scoring script of the model deployment: one output row
-// "<file>,<row>,<label>,<probability>" per input row, as the seed's heart
+// "<file>,<row>,<label>,<probability>" per input row, as the how-to's heart
 // classifier appends rows to predictions.csv.
 func ModelScore(ctx context.Context, batch emulator.MiniBatch) ([]string, error) {
 	var rows []string

@@ -169,7 +169,7 @@ func RegisterWorkspace(ctx context.Context, s *emulator.Server, storage *azurite
 	return ws, nil
 }
 
-// seedExampleData plays the seed's public example data: container "data" with
+// seedExampleData plays the how-to's public example data: container "data" with
 // heart-disease-uci/data/heart-*.csv in the local storage account.
 func (l *Local) seedExampleData(ctx context.Context) error {
 	dir := filepath.Join(l.Dir, "example-data")
@@ -193,7 +193,7 @@ func (l *Local) seedExampleData(ctx context.Context) error {
 
 // ExampleDataURL returns a read/list SAS URL (valid for an hour) of the local
 // example data folder, or of one file in it when file is not empty: the local
-// stand-in for the seed's https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data.
+// stand-in for the how-to's https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data.
 // It contains a SAS signature: don't log it (the library redacts it).
 func (l *Local) ExampleDataURL(file string) (string, error) {
 	key, err := azblob.NewSharedKeyCredential(l.Storage.AccountName(), l.Storage.AccountKey())

@@ -1,7 +1,8 @@
 package demo
 
-// Names used by the seed document ("Create jobs and input data for batch
-// endpoints") and by every example.
+// Names used by Microsoft's how-to "Create jobs and input data for batch
+// endpoints" (learn.microsoft.com/azure/machine-learning/how-to-access-data-batch-endpoints-jobs)
+// and by every example.
 const (
 	// Endpoint is the batch endpoint.
 	Endpoint = "heart-classifier"
@@ -16,18 +17,18 @@ const (
 	Datastore = "workspaceblobstore"
 	// FileDatastore is an Azure Files datastore, which cannot receive outputs.
 	FileDatastore = "workspacefilestore"
-	// DatastorePath is where the seed uploads data inside Datastore.
+	// DatastorePath is where the how-to uploads data inside Datastore.
 	DatastorePath = "heart-disease-uci-unlabeled"
-	// Experiment is the seed's experiment name.
+	// Experiment is the how-to's experiment name.
 	Experiment = "my-batch-job-experiment"
 
 	// ExampleDataContainer and ExampleDataPrefix place the "public example data"
-	// (the seed's https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data)
+	// (the how-to's https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data)
 	// in the local storage account.
 	ExampleDataContainer = "data"
 	ExampleDataPrefix    = "heart-disease-uci/data"
 
-	// PublicExampleDataURL is the seed's public dataset, used against real Azure.
+	// PublicExampleDataURL is the how-to's public dataset, used against real Azure.
 	PublicExampleDataURL = "https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data"
 )
 

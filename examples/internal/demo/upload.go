@@ -15,7 +15,7 @@ import (
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 )
 
-// UploadFolder copies the files under dir to blobs under prefix, as the seed does
+// UploadFolder copies the files under dir to blobs under prefix, as the how-to does
 // with Azure Storage Explorer or AzCopy before invoking with a datastore path.
 func UploadFolder(ctx context.Context, cc *container.Client, dir, prefix string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
