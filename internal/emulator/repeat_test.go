@@ -58,14 +58,6 @@ func concurrentPost(t *testing.T, hc *http.Client, url, token string, body []byt
 	return out
 }
 
-// pooledClient keeps enough idle connections for n concurrent requests, so
-// rounds reuse connections instead of handshaking again.
-func pooledClient(s *emulator.Server, n int) *http.Client {
-	tr := s.Transport()
-	tr.MaxIdleConnsPerHost = n
-	return &http.Client{Transport: tr, Timeout: time.Minute}
-}
-
 func jobsWithID(s *emulator.Server, id string) []string {
 	var names []string
 	for _, j := range s.Jobs() {
@@ -92,8 +84,7 @@ func TestRepeatabilityConcurrentSameID(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, envOpts{opts: &emulator.Options{StepDelay: -1}})
-			hc := pooledClient(e.s, tc.par)
-			defer hc.CloseIdleConnections()
+			hc := e.hc // keeps 32 idle connections per host: rounds reuse them
 			tok := e.token(emulator.AudienceML)
 			extra := map[string]any{}
 			if tc.description != "" {

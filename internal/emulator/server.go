@@ -240,10 +240,13 @@ func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.certs.caPEM..
 func (s *Server) CACertFile() string { return s.caFile }
 
 // Transport returns a new *http.Transport trusting the emulator's CA and
-// Options.TrustedCAs (and nothing else).
+// Options.TrustedCAs (and nothing else). It keeps up to 32 idle connections per
+// host (net/http's default is 2), so concurrent tests reuse connections instead
+// of handshaking again.
 func (s *Server) Transport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{RootCAs: s.certs.caPool, MinVersion: tls.VersionTLS12}
+	t.MaxIdleConnsPerHost = 32
 	return t
 }
 
