@@ -117,7 +117,9 @@ var campaignFaults = []campaignFault{
 	{"503 Retry-After: 1", 2, func(*rand.Rand) fake.Fault {
 		return fake.Fault{Action: fake.FaultRespond, Status: http.StatusServiceUnavailable, RetryAfter: "1"}
 	}},
-	{"500", 6, func(*rand.Rand) fake.Fault { return fake.Fault{Action: fake.FaultRespond, Status: http.StatusInternalServerError} }},
+	{"500", 6, func(*rand.Rand) fake.Fault {
+		return fake.Fault{Action: fake.FaultRespond, Status: http.StatusInternalServerError}
+	}},
 	{"slow answer", 12, func(r *rand.Rand) fake.Fault {
 		return fake.Fault{Delay: time.Duration(5+r.IntN(60)) * time.Millisecond}
 	}},
