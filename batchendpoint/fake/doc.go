@@ -30,6 +30,25 @@
 // (Requests, RequestCount, Invocations decoded into batchendpoint.InvokeRequest,
 // Jobs, OutputFiles).
 //
+// Resent invokes: the fake de-duplicates invoke POSTs by their
+// repeatability_request-id as the Azure REST API guidelines specify for
+// repeatable requests, so retry and reconciliation code (InvokeOptions.RepeatabilityID
+// after a *batchendpoint.AmbiguousInvokeError) can be tested against it:
+//
+//   - POSTs with one id create at most one job, also when they overlap: later ones
+//     wait for the first and get its answer again, with Repeatability-Result: accepted.
+//   - The first answer is replayed when the fake processed the request (the 201
+//     with the job, or a 4xx such as a validation error); an injected fault that
+//     answered or dropped the connection before processing (FailRequests,
+//     ResetConnections with after false) is not remembered, so the resend runs.
+//     ResetConnections with after true creates the job and loses the answer; the
+//     resend gets that job.
+//   - The same id with another body or deployment is refused with 400
+//     (innerError.code RepeatabilityRequestMismatch, Repeatability-Result: rejected).
+//   - A Repeatability-First-Sent header that is not an HTTP date is refused with
+//     400; one older than the tracked window with 412. Ids are remembered for
+//     Options.RepeatabilityWindow (5 minutes by default) after first sight.
+//
 // Storage: Azurite (the Azure Storage emulator) runs as a Node.js process over
 // HTTPS with a throwaway certificate. The first run installs a pinned version
 // with npm into the user's cache folder (this module's own .azurite folder when

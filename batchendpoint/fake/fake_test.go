@@ -3,6 +3,7 @@ package fake_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/batchendpoint/fake"
@@ -21,7 +23,19 @@ import (
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
-func TestMain(m *testing.M) { os.Exit(fake.RunTests(m)) }
+// TestMain shares one Azurite across the tests and then fails the run if any
+// goroutine is left behind: Azurite, the emulator and every client they served
+// must have ended by then.
+func TestMain(m *testing.M) {
+	code := fake.RunTests(m)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak: goroutines left after the tests:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 var fastWait = &batchendpoint.WaitOptions{MinDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Timeout: 30 * time.Second}
 

@@ -181,7 +181,7 @@ type Invocation struct {
 	Endpoint string
 	// Deployment is the azureml-model-deployment header ("" for the default deployment).
 	Deployment string
-	// RepeatabilityID is the repeatability_request-id header.
+	// RepeatabilityID is the repeatability_request-id header (or Repeatability-Request-ID).
 	RepeatabilityID string
 	// Request is the body decoded with batchendpoint.ParseInvokeBody; nil when
 	// it could not be decoded (see ParseError).
@@ -202,6 +202,9 @@ func (w *Workspace) Invocations() []Invocation {
 	for i, r := range reqs {
 		inv := Invocation{Deployment: r.Header.Get("azureml-model-deployment"), RepeatabilityID: r.Header.Get("repeatability_request-id"),
 			Body: r.Body, Status: r.Status}
+		if inv.RepeatabilityID == "" {
+			inv.RepeatabilityID = r.Header.Get("Repeatability-Request-ID")
+		}
 		// The scoring URI is <inference host>/<endpoint>/jobs.
 		if _, p, ok := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(r.URL, "https://"), "http://"), "/"); ok {
 			inv.Endpoint, _, _ = strings.Cut(p, "/")

@@ -57,6 +57,11 @@ type Options struct {
 	// replaced to point at the fake.
 	ClientOptions *batchendpoint.ClientOptions
 
+	// RepeatabilityWindow is how long invokes with a repeatability id are
+	// remembered for de-duplication (see the package documentation); 5 minutes
+	// when zero or negative.
+	RepeatabilityWindow time.Duration
+
 	// Logf, when set, receives one line per request the emulator serves and per
 	// job status change (t.Logf is a good choice). Lines never contain secrets.
 	Logf func(format string, args ...any)
@@ -105,7 +110,7 @@ func NewWorkspace(t testing.TB, options *Options) *Workspace {
 	if o.ClientOptions != nil {
 		w.baseOpts = *o.ClientOptions
 	}
-	eo := &emulator.Options{StepDelay: o.StepDelay, Logf: o.Logf}
+	eo := &emulator.Options{StepDelay: o.StepDelay, Logf: o.Logf, RepeatabilityWindow: o.RepeatabilityWindow}
 	if eo.StepDelay == 0 {
 		eo.StepDelay = 5 * time.Millisecond
 	}

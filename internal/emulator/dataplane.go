@@ -202,27 +202,21 @@ func (s *Server) invoke(c *call) *apiError {
 		return notFound("Batch endpoint '%s' was not found.", c.vars["endpoint"])
 	}
 	c.ws = ep.ws
-	repeatID := c.r.Header.Get("repeatability_request-id")
-	if repeatID == "" {
-		repeatID = c.r.Header.Get("Repeatability-Request-ID")
+	id, firstSent, e := repeatHeaders(c.r)
+	if e != nil {
+		c.w.Header().Set(headerRepeatResult, "rejected")
+		return e
 	}
-	if repeatID != "" {
-		s.mu.Lock()
-		j := s.repeat[strings.ToLower(ep.cfg.Name)+"|"+repeatID]
-		var body []byte
-		if j != nil {
-			body = j.createResp
-		}
-		s.mu.Unlock()
-		if j != nil {
-			c.w.Header().Set("Repeatability-Result", "accepted")
-			c.w.Header().Set("azureml-model-deployment", j.deployment)
-			c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			c.w.WriteHeader(http.StatusCreated)
-			_, _ = c.w.Write(body)
-			return nil
-		}
+	create := func(c *call) *apiError { return s.createJob(c, ep, id) }
+	if id == "" {
+		return create(c)
 	}
+	return s.invokeRepeatable(c, ep, id, firstSent, create)
+}
+
+// createJob validates the invoke of ep and creates its job; id is the
+// repeatability id ("" for none).
+func (s *Server) createJob(c *call, ep *endpointState, repeatID string) *apiError {
 	// Deployment: header, else the endpoint default.
 	depName := c.r.Header.Get("azureml-model-deployment")
 	s.mu.Lock()
@@ -273,21 +267,13 @@ func (s *Server) invoke(c *call) *apiError {
 	j.setStatusLocked(StatusPreparing)
 	s.jobs[j.name] = j
 	s.jobOrder = append(s.jobOrder, j)
-	if repeatID != "" {
-		s.repeat[strings.ToLower(ep.cfg.Name)+"|"+repeatID] = j
-	}
-	res := s.batchJobLocked(j)
-	j.createResp, _ = json.Marshal(res)
-	resp := j.createResp
+	resp, _ := json.Marshal(s.batchJobLocked(j))
 	s.jobsWG.Add(1)
 	s.mu.Unlock()
 	s.logf("job %s created on %s/%s", j.name, j.endpoint, j.deployment)
 	go s.runJob(j)
 
 	c.w.Header().Set("azureml-model-deployment", j.deployment)
-	if repeatID != "" {
-		c.w.Header().Set("Repeatability-Result", "accepted")
-	}
 	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	c.w.WriteHeader(http.StatusCreated)
 	_, _ = c.w.Write(resp)

@@ -22,6 +22,44 @@
 // one added with AddStorageAccount); any other host fails the job, as there is no
 // internet access.
 //
+// # Repeatable invokes
+//
+// An invoke POST that carries a repeatability id (header repeatability_request-id,
+// as the batch-endpoint clients send it, or Repeatability-Request-ID) is handled
+// as the Azure REST API guidelines ("Repeatability of requests") and OASIS
+// Repeatable Requests 1.0 describe, so clients can resend it safely:
+//
+//   - The id is reserved, per endpoint, before the request is processed. A second
+//     request with the id that arrives while the first is processed waits for it
+//     and then gets the first one's answer (status, body, Content-Type and
+//     azureml-model-deployment); overlapping POSTs create one job.
+//   - Every answer carries Repeatability-Result: accepted, or rejected for the
+//     refusals below.
+//   - The first answer is remembered and replayed when it came from processing
+//     the request and is below 500: the created job (201), and also validation
+//     and not-found errors (the guidelines: the same response again; a fixed
+//     request needs a new id). Nothing is remembered, and a resend is processed
+//     as a new first request, when the request had no effect: an injected fault
+//     that answered (429, 500, 503, ...) or dropped the connection before the
+//     handler ran, a 5xx from the emulator itself, or a token error (401).
+//     A fault that drops the connection after the job was created leaves the
+//     job's 201 remembered: the resend gets that job.
+//   - A request with a used id but another body or azureml-model-deployment
+//     header is refused with 400 (UserError, innerError.code
+//     RepeatabilityRequestMismatch), as Azure services implementing the OASIS
+//     specification answer; nothing is created.
+//   - Repeatability-First-Sent, when sent, must be an HTTP date (IMF-fixdate
+//     such as "Sun, 06 Nov 1994 08:49:37 GMT"; the obsolete RFC 850 and asctime
+//     forms are accepted as RFC 7231 asks of recipients); otherwise 400
+//     (BadArgument). A request first sent longer ago than the tracked window is
+//     refused with 412 Precondition Failed (RepeatabilityWindowExpired), since
+//     the emulator may have forgotten it: the caller should look for the job.
+//     Without the header (batch-endpoint clients omit it) the window counts from
+//     the first arrival of the id.
+//   - Ids are remembered for Options.RepeatabilityWindow (5 minutes by default,
+//     the guidelines' minimum) after the first sending; then they are forgotten
+//     and a resend without Repeatability-First-Sent creates a new job.
+//
 // Tests can inject faults per route (status codes with Retry-After, connection
 // resets before or after a job is created, delays), hold jobs in a status, fail
 // jobs with a given error, and inspect every request the server received.

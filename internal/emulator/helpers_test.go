@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/azmlbatch/azmlbatch/internal/azurite"
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
@@ -34,10 +35,18 @@ var (
 	azErr  error
 )
 
+// TestMain stops the shared Azurite and then fails the run if any goroutine is
+// left behind (a job, a handler or a connection the emulator did not end).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if azInst != nil {
 		_ = azInst.Stop()
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak: goroutines left after the tests:", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }

@@ -160,7 +160,6 @@ type job struct {
 	err         *JobError
 	ended       time.Time
 	changed     chan struct{}
-	createResp  []byte
 	miniBatches int
 	failedMB    int
 	failedFiles int

@@ -44,6 +44,10 @@ type Options struct {
 	// trust besides the emulator's own, e.g. an HTTPS Azurite's certificate, so one
 	// client reaches both. The default StorageClient trusts them too.
 	TrustedCAs [][]byte
+	// RepeatabilityWindow is how long invokes with a repeatability id are
+	// tracked (see the package documentation); DefaultRepeatabilityWindow when
+	// zero or negative.
+	RepeatabilityWindow time.Duration
 	// Logf, when set, receives one line per request and per job status change
 	// (e.g. t.Logf). Lines never contain tokens, keys or SAS signatures.
 	Logf func(format string, args ...any)
@@ -76,7 +80,8 @@ type Server struct {
 	accounts   []storageAccount
 	jobs       map[string]*job // job name -> job
 	jobOrder   []*job
-	repeat     map[string]*job // endpoint + repeatability id -> job
+	repeat     map[string]*repeatEntry // lower-case endpoint + "|" + repeatability id
+	clock      func() time.Time        // tests only; nil = time.Now
 	faults     []*FaultHandle
 	holds      []*Hold
 	failNext   []JobError
@@ -91,7 +96,7 @@ func New(opts *Options) (*Server, error) {
 	s := &Server{
 		endpoints: map[string]*endpointState{},
 		jobs:      map[string]*job{},
-		repeat:    map[string]*job{},
+		repeat:    map[string]*repeatEntry{},
 	}
 	if opts != nil {
 		s.opts = *opts
@@ -235,10 +240,13 @@ func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.certs.caPEM..
 func (s *Server) CACertFile() string { return s.caFile }
 
 // Transport returns a new *http.Transport trusting the emulator's CA and
-// Options.TrustedCAs (and nothing else).
+// Options.TrustedCAs (and nothing else). It keeps up to 32 idle connections per
+// host (net/http's default is 2), so concurrent tests reuse connections instead
+// of handshaking again.
 func (s *Server) Transport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{RootCAs: s.certs.caPool, MinVersion: tls.VersionTLS12}
+	t.MaxIdleConnsPerHost = 32
 	return t
 }
 

@@ -158,6 +158,7 @@ type DataAsset struct {
 var (
 	endpointNameRE = regexp.MustCompile(`^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$`)
 	assetNameRE    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$`)
+	dataVersionRE  = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,50}$`)
 )
 
 // AddWorkspace registers a workspace.
@@ -347,7 +348,11 @@ func (w *Workspace) AddDataAsset(a DataAsset) error {
 
 // putDataVersion stores a; created reports whether the version is new.
 func (w *Workspace) putDataVersion(a DataAsset) (created bool, err error) {
-	if !assetNameRE.MatchString(a.Name) || !assetNameRE.MatchString(a.Version) {
+	if !dataVersionRE.MatchString(a.Version) {
+		// The service's own message (a UserError), quoted in the service contract.
+		return false, badRequest("dataVersion is invalid. It can only contain alphanumeric characters, dashes, underscores, and periods, with a limit of 50 characters. (version %q of data asset %q)", a.Version, a.Name)
+	}
+	if !assetNameRE.MatchString(a.Name) {
 		return false, badRequest("Invalid data asset name or version %q:%q. It can only contain alphanumeric characters, dashes, underscores, and periods, with a limit of 255 characters.", a.Name, a.Version)
 	}
 	switch strings.ToLower(a.Type) {
