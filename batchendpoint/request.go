@@ -110,7 +110,17 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 		return &ValidationError{Field: "DeploymentKind", Value: string(kind), Problem: "unknown deployment kind", Fix: "use DeploymentKindModel or DeploymentKindPipelineComponent, or leave it empty"}
 	}
 	if r.Deployment != "" {
-		if err := validateResourceName("Deployment", r.Deployment); err != nil {
+		if err := validateDeploymentName("Deployment", r.Deployment); err != nil {
+			return err
+		}
+	}
+	if r.JobName != "" {
+		if err := validateJobName(r.JobName); err != nil {
+			return err
+		}
+	}
+	if r.ExperimentName != "" {
+		if err := validateExperimentName(r.ExperimentName); err != nil {
 			return err
 		}
 	}
@@ -248,31 +258,6 @@ func checkName(section, name string, seen map[string]string) error {
 		return &ValidationError{Field: section + "." + name, Value: name, Problem: fmt.Sprintf("the name collides with %s (names are compared ignoring case)", prev), Fix: "give each input and output a distinct name"}
 	}
 	seen[low] = section + "." + name
-	return nil
-}
-
-var resourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9\-_]{0,254}$`)
-
-func validateResourceName(field, name string) error {
-	if name == "" {
-		return &ValidationError{Field: field, Problem: "the name is empty", Fix: "give the " + strings.ToLower(field) + " name"}
-	}
-	if !resourceName.MatchString(name) {
-		return &ValidationError{Field: field, Value: name, Problem: "not a valid name: letters, digits, '-' and '_', starting with a letter or digit", Fix: "use the name shown by az ml batch-endpoint/batch-deployment list"}
-	}
-	return nil
-}
-
-var endpointName = regexp.MustCompile(`^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$`)
-
-// validateEndpointName applies the service's endpoint naming rule (3-32 characters).
-func validateEndpointName(name string) error {
-	if name == "" {
-		return &ValidationError{Field: "endpoint", Problem: "the endpoint name is empty", Fix: "give the batch endpoint's name"}
-	}
-	if len(name) < 3 || len(name) > 32 || !endpointName.MatchString(name) {
-		return &ValidationError{Field: "endpoint", Value: name, Problem: "batch endpoint names are 3-32 characters: letters, digits and '-', starting with a letter and not ending with '-'", Fix: "use the name shown by az ml batch-endpoint list"}
-	}
 	return nil
 }
 

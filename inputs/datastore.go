@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
 )
@@ -115,6 +116,9 @@ func ValidateDatastorePath(p string) error {
 		if seg == ".." {
 			return invalid(p, "the datastore path contains \"..\"", "give the path from the datastore's root without .. segments")
 		}
+	}
+	if strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return invalid(fmt.Sprintf("%q", p), "the datastore path contains a control character (a line break, tab or similar)", "give the path on one line; percent-encode unusual characters")
 	}
 	if strings.ContainsAny(p, "\\\x00?#") {
 		return invalid(p, fmt.Sprintf("the datastore path contains one of %q", "\\ NUL ? #"), "use forward slashes and no query or fragment")
