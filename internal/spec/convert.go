@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/outputs"
@@ -87,11 +89,11 @@ func topLevel(s *Spec, e *entry) error {
 	case "outputs":
 		s.Outputs, err = convOutputs(e.val)
 	case "deployment":
-		s.Deployment, err = name(e.val, "deployment", "name the batch deployment, for example deployment: heart-classifier-dpl")
+		s.Deployment, err = deploymentName(e.val)
 	case "endpoint":
 		s.Endpoint, err = endpointName(e.val)
 	case "name":
-		s.JobName, err = name(e.val, "name", "give the job's display name, for example name=my-batch-job")
+		s.JobName, err = jobName(e.val)
 	case "output_file_name":
 		s.Settings.OutputFileName, err = name(e.val, "output_file_name", "give a file name, for example output_file_name=predictions.csv")
 	case "mini_batch_size":
@@ -161,6 +163,41 @@ func endpointName(n *node) (string, error) {
 	}
 	if len(t) < 3 || len(t) > 32 || !endpointRE.MatchString(t) {
 		return "", fail(n.at, "endpoint", t, "not a valid batch endpoint name", fix)
+	}
+	return t, nil
+}
+
+// deploymentName applies azure-ai-ml's deployment rule (that of endpoints).
+func deploymentName(n *node) (string, error) {
+	const fix = "name the batch deployment: deployment names have 3 to 32 letters, digits and hyphens, start with a letter and do not end with a hyphen; use the name shown by az ml batch-deployment list"
+	t, err := name(n, "deployment", fix)
+	if err != nil {
+		return "", err
+	}
+	if len(t) < 3 || len(t) > 32 || !endpointRE.MatchString(t) {
+		return "", fail(n.at, "deployment", t, "not a valid batch deployment name", fix)
+	}
+	return t, nil
+}
+
+// jobName reads the display name: one line of text without control or
+// invisible formatting characters, at most 255 characters, no outer spaces
+// (batchendpoint applies the same rule to InvokeRequest.JobName).
+func jobName(n *node) (string, error) {
+	const fix = "give the job's display name on one line, for example name=my-batch-job"
+	t, err := name(n, "name", fix)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case strings.TrimSpace(t) != t:
+		return "", fail(n.at, "name", t, "the job name starts or ends with white space", fix)
+	case utf8.RuneCountInString(t) > 255:
+		return "", fail(n.at, "name", "", "the job name is longer than 255 characters", fix)
+	case strings.IndexFunc(t, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+	}) >= 0:
+		return "", fail(n.at, "name", fmt.Sprintf("%q", t), "the job name contains a control or invisible formatting character", fix)
 	}
 	return t, nil
 }
