@@ -83,10 +83,6 @@ func (s StorageURLInput) Validate() error {
 	if err != nil {
 		return invalid(shownURL(s.url), "the storage URL does not parse", example)
 	}
-	if u.User != nil {
-		// Never echo the password: shownURL drops the user info.
-		return invalid(shownURL(s.url), "the storage URL carries a user name or password (user:password@host)", "remove the user info; give access with a SAS token in the query (?sv=...&sig=...) or register the storage as a datastore")
-	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
@@ -95,6 +91,10 @@ func (s StorageURLInput) Validate() error {
 		return invalid(shownURL(s.url), fmt.Sprintf("the service does not read %s:// URLs", strings.ToLower(u.Scheme)), httpsEquivalent(u))
 	default:
 		return invalid(shownURL(s.url), fmt.Sprintf("unsupported URL scheme %q", u.Scheme), "use an https:// storage URL, or an azureml://datastores/<name>/paths/<path> URI for a registered datastore")
+	}
+	if u.User != nil {
+		// Never echo the password: shownURL drops the user info.
+		return invalid(shownURL(s.url), "the storage URL carries a user name or password (user:password@host)", "remove the user info; give access with a SAS token in the query (?sv=...&sig=...) or register the storage as a datastore")
 	}
 	host := u.Hostname()
 	if host == "" {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"regexp"
+
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
@@ -112,6 +112,3 @@ var goAdvice = strings.NewReplacer(
 	"use DeploymentKindModel or DeploymentKindPipelineComponent, or leave it empty", "leave the deployment kind to the service",
 	"InvokeOptions.RepeatabilityID", "the repeatability id",
 )
-
-// goName matches Go API names that must not reach a command-line user.
-var goName = regexp.MustCompile(`\b[A-Z][A-Za-z]*\(\)|\b(InvokeRequest|JobSettings|Settings\.\w+|Input|Inputs|ExperimentName|JobName|DeploymentKind\w*|InvokeOptions)\b|\binputs\.[A-Z]|\boutputs\.[A-Z]|time\.Second`)

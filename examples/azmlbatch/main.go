@@ -187,6 +187,10 @@ func (c cli) request() (endpoint string, req batchendpoint.InvokeRequest, err er
 			}
 		}
 		if req.Input, err = inputs.Parse(c.input, &inputs.ParseOptions{Type: kind}); err != nil {
+			var ve *inputs.ValidationError
+			if errors.As(err, &ve) {
+				err = ve.WithField("Input")
+			}
 			return "", req, err
 		}
 	} else if c.inputType != "" {

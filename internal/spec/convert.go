@@ -95,7 +95,7 @@ func topLevel(s *Spec, e *entry) error {
 	case "name":
 		s.JobName, err = jobName(e.val)
 	case "output_file_name":
-		s.Settings.OutputFileName, err = name(e.val, "output_file_name", "give a file name, for example output_file_name=predictions.csv")
+		s.Settings.OutputFileName, err = outputFileName(e.val)
 	case "mini_batch_size":
 		var v int64
 		v, err = intSetting(e.val, "mini_batch_size", 1, math.MaxInt64, "give the number of files per mini-batch, for example mini_batch_size=10")
@@ -163,6 +163,20 @@ func endpointName(n *node) (string, error) {
 	}
 	if len(t) < 3 || len(t) > 32 || !endpointRE.MatchString(t) {
 		return "", fail(n.at, "endpoint", t, "not a valid batch endpoint name", fix)
+	}
+	return t, nil
+}
+
+// outputFileName reads a plain file name (JobSettings.OutputFileName's rule):
+// the folder comes from the output, so no separators and no "." or "..".
+func outputFileName(n *node) (string, error) {
+	const fix = "give a file name, for example output_file_name=predictions.csv; choose the folder with an output"
+	t, err := name(n, "output_file_name", fix)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(t, "/\\") || t == "." || t == ".." || strings.IndexFunc(t, unicode.IsControl) >= 0 {
+		return "", fail(n.at, "output_file_name", t, "the output file name must be a plain file name", fix)
 	}
 	return t, nil
 }
