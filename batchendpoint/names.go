@@ -3,6 +3,7 @@ package batchendpoint
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,7 +28,7 @@ func validateEndpointName(name string) error {
 		return &ValidationError{Field: "endpoint", Problem: "the endpoint name is empty", Fix: "give the batch endpoint's name"}
 	}
 	if !validOnlineName(name) {
-		return &ValidationError{Field: "endpoint", Value: name, Problem: "batch endpoint names are 3-32 characters: letters, digits and '-', starting with a letter and not ending with '-'", Fix: "use the name shown by az ml batch-endpoint list"}
+		return &ValidationError{Field: "endpoint", Value: printable(name), Problem: "batch endpoint names are 3-32 characters: letters, digits and '-', starting with a letter and not ending with '-'", Fix: "use the name shown by az ml batch-endpoint list"}
 	}
 	return nil
 }
@@ -42,7 +43,7 @@ func validateDeploymentName(field, name string) error {
 		return &ValidationError{Field: field, Problem: "the deployment name is empty", Fix: "give the deployment's name, or leave it out for the endpoint's default deployment"}
 	}
 	if !validOnlineName(name) {
-		return &ValidationError{Field: field, Value: name, Problem: "deployment names are 3-32 characters: letters, digits and '-', starting with a letter and not ending with '-'", Fix: "use the name shown by az ml batch-deployment list"}
+		return &ValidationError{Field: field, Value: printable(name), Problem: "deployment names are 3-32 characters: letters, digits and '-', starting with a letter and not ending with '-'", Fix: "use the name shown by az ml batch-deployment list"}
 	}
 	return nil
 }
@@ -61,7 +62,7 @@ func validateExperimentName(name string) error {
 	if fixed != "" && experimentName.MatchString(fixed) {
 		fix = fmt.Sprintf("use %s", fixed)
 	}
-	return &ValidationError{Field: "ExperimentName", Value: name, Problem: "experiment names contain only letters, digits, '_' and '-', start with a letter or digit and have at most 255 characters", Fix: fix}
+	return &ValidationError{Field: "ExperimentName", Value: printable(name), Problem: "experiment names contain only letters, digits, '_' and '-', start with a letter or digit and have at most 255 characters", Fix: fix}
 }
 
 // maxJobNameLen bounds the display name as ARM bounds resource names (255, the
@@ -73,7 +74,7 @@ const maxJobNameLen = 255
 // not (they break Studio, logs and job listings), nor is invalid UTF-8.
 func validateJobName(name string) error {
 	bad := func(problem, fix string) error {
-		return &ValidationError{Field: "JobName", Value: fmt.Sprintf("%q", name), Problem: problem, Fix: fix}
+		return &ValidationError{Field: "JobName", Value: printable(name), Problem: problem, Fix: fix}
 	}
 	switch {
 	case !utf8.ValidString(name):
@@ -104,11 +105,11 @@ func validateRepeatabilityID(id string) error {
 		return nil
 	}
 	if len(id) > maxRepeatabilityIDLen {
-		return &ValidationError{Field: "InvokeOptions.RepeatabilityID", Value: fmt.Sprintf("%.40q...", id), Problem: fmt.Sprintf("the repeatability id is longer than %d characters", maxRepeatabilityIDLen), Fix: "use a UUID, or the id from an AmbiguousInvokeError"}
+		return &ValidationError{Field: "InvokeOptions.RepeatabilityID", Value: printable(id[:40]) + "...", Problem: fmt.Sprintf("the repeatability id is longer than %d characters", maxRepeatabilityIDLen), Fix: "use a UUID, or the id from an AmbiguousInvokeError"}
 	}
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; c <= ' ' || c >= 0x7f {
-			return &ValidationError{Field: "InvokeOptions.RepeatabilityID", Value: fmt.Sprintf("%q", id), Problem: "the repeatability id is sent as a header and may contain only visible ASCII characters (no spaces or line breaks)", Fix: "use a UUID, or the id from an AmbiguousInvokeError"}
+			return &ValidationError{Field: "InvokeOptions.RepeatabilityID", Value: printable(id), Problem: "the repeatability id is sent as a header and may contain only visible ASCII characters (no spaces or line breaks)", Fix: "use a UUID, or the id from an AmbiguousInvokeError"}
 		}
 	}
 	return nil
@@ -131,11 +132,19 @@ var (
 func validateWorkspaceNames(w Workspace) error {
 	switch {
 	case w.SubscriptionID != "" && !subscriptionID.MatchString(w.SubscriptionID):
-		return &ValidationError{Field: "Workspace.SubscriptionID", Value: w.SubscriptionID, Problem: "a subscription id is a GUID (letters, digits and '-')", Fix: "copy the id from az account show --query id"}
+		return &ValidationError{Field: "Workspace.SubscriptionID", Value: printable(w.SubscriptionID), Problem: "a subscription id is a GUID (letters, digits and '-')", Fix: "copy the id from az account show --query id"}
 	case w.ResourceGroup != "" && (!resourceGroupName.MatchString(w.ResourceGroup) || strings.HasSuffix(w.ResourceGroup, ".")):
-		return &ValidationError{Field: "Workspace.ResourceGroup", Value: w.ResourceGroup, Problem: "resource group names are 1-90 letters, digits, '_', '-', '.', '(' or ')' and do not end with '.'", Fix: "use the name shown by az group list"}
+		return &ValidationError{Field: "Workspace.ResourceGroup", Value: printable(w.ResourceGroup), Problem: "resource group names are 1-90 letters, digits, '_', '-', '.', '(' or ')' and do not end with '.'", Fix: "use the name shown by az group list"}
 	case w.Name != "" && !workspaceName.MatchString(w.Name):
-		return &ValidationError{Field: "Workspace.Name", Value: w.Name, Problem: "workspace names are 3-33 letters, digits, '_' or '-', starting with a letter or digit", Fix: "use the name shown by az ml workspace list"}
+		return &ValidationError{Field: "Workspace.Name", Value: printable(w.Name), Problem: "workspace names are 3-33 letters, digits, '_' or '-', starting with a letter or digit", Fix: "use the name shown by az ml workspace list"}
 	}
 	return nil
+}
+
+// printable shows a rejected name in an error: Go escapes for control
+// characters and invalid UTF-8, so an error is always one line and a header
+// injection attempt shows as \r\n instead of breaking the log line.
+func printable(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }

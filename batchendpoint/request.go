@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/outputs"
@@ -76,6 +78,9 @@ func PossibleDeploymentKindValues() []DeploymentKind {
 // returned before any request is made.
 type ValidationError = inputs.ValidationError
 
+// ioName: "Keys can contain only alphanumeric characters and underscore
+// characters" (Azure ML batch endpoint docs); azure-ai-ml's parameter name
+// pattern also forbids a leading digit.
 var ioName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ValidateName checks an input or output name.
@@ -83,7 +88,7 @@ func ValidateName(field, name string) error {
 	if ioName.MatchString(name) {
 		return nil
 	}
-	e := &ValidationError{Field: field, Value: name, Problem: "names may contain only letters, digits and underscores and must not start with a digit"}
+	e := &ValidationError{Field: printable(field), Value: printable(name), Problem: "names may contain only letters, digits and underscores and must not start with a digit"}
 	switch fixed := regexp.MustCompile(`[^A-Za-z0-9_]`).ReplaceAllString(name, "_"); {
 	case name == "":
 		e.Problem = "the name is empty"
@@ -228,8 +233,9 @@ func (s *JobSettings) empty() bool {
 }
 
 func (s *JobSettings) validate() error {
-	if s.OutputFileName != "" && (strings.ContainsAny(s.OutputFileName, "/\\") || s.OutputFileName == "." || s.OutputFileName == "..") {
-		return &ValidationError{Field: "Settings.OutputFileName", Value: s.OutputFileName, Problem: "the output file name must be a plain file name", Fix: "give a name such as predictions.csv; choose the folder with an output"}
+	if s.OutputFileName != "" && (strings.ContainsAny(s.OutputFileName, "/\\") || s.OutputFileName == "." || s.OutputFileName == ".." ||
+		strings.IndexFunc(s.OutputFileName, unicode.IsControl) >= 0 || !utf8.ValidString(s.OutputFileName) || len(s.OutputFileName) > 255) {
+		return &ValidationError{Field: "Settings.OutputFileName", Value: printable(s.OutputFileName), Problem: "the output file name must be a plain file name", Fix: "give a name such as predictions.csv; choose the folder with an output"}
 	}
 	if s.MiniBatchSize != nil && *s.MiniBatchSize < 1 {
 		return &ValidationError{Field: "Settings.MiniBatchSize", Value: fmt.Sprint(*s.MiniBatchSize), Problem: "the mini-batch size must be at least 1", Fix: "give a positive number of files per mini-batch"}

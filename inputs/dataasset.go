@@ -107,6 +107,10 @@ func (d DataAssetInput) String() string {
 	return "azureml:" + d.name + ":" + d.version
 }
 
+// Asset names follow ARM's Microsoft.MachineLearningServices name pattern plus
+// '.', as az ml data create accepts; versions follow the service's message
+// "dataVersion ... can only contain alphanumeric characters, dashes,
+// underscores, and periods, with a limit of 50 characters" (UserError, MicrosoftDocs/azure-docs#111551).
 var (
 	assetName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$`)
 	assetVersion = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,50}$`)

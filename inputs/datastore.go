@@ -80,6 +80,8 @@ func (d DatastoreInput) Mode() Mode { return d.mode }
 // String returns the URI.
 func (d DatastoreInput) String() string { return redact.URL(d.uri) }
 
+// datastoreName: Azure ML datastore names are case-insensitive "alphanumeric
+// characters and underscore" (the datastore ARM templates' name parameter).
 var datastoreName = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
 
 // Validate checks the datastore name and path.
@@ -118,7 +120,7 @@ func ValidateDatastorePath(p string) error {
 		}
 	}
 	if strings.IndexFunc(p, unicode.IsControl) >= 0 {
-		return invalid(fmt.Sprintf("%q", p), "the datastore path contains a control character (a line break, tab or similar)", "give the path on one line; percent-encode unusual characters")
+		return invalid(p, "the datastore path contains a control character (a line break, tab or similar)", "give the path on one line; percent-encode unusual characters")
 	}
 	if strings.ContainsAny(p, "\\\x00?#") {
 		return invalid(p, fmt.Sprintf("the datastore path contains one of %q", "\\ NUL ? #"), "use forward slashes and no query or fragment")

@@ -184,6 +184,17 @@ func badRows() []badRow {
 	lib("model kind: folder output", "outputs.o", batchendpoint.InvokeRequest{Input: in, DeploymentKind: batchendpoint.DeploymentKindModel, Outputs: map[string]outputs.DataOutput{"o": outputs.Datastore("workspaceblobstore", "p")}})
 	lib("pipeline kind: settings", "Settings", batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"x": in}, DeploymentKind: batchendpoint.DeploymentKindPipelineComponent, Settings: &batchendpoint.JobSettings{MiniBatchSize: i64(5)}})
 	lib("pipeline kind: unnamed input", "Input", batchendpoint.InvokeRequest{Input: in, DeploymentKind: batchendpoint.DeploymentKindPipelineComponent})
+	lib("input name with line break", "inputs.", batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"a\nb": inputs.String("v")}})
+	lib("output file name with line break", "Settings.OutputFileName", withIn(batchendpoint.InvokeRequest{Settings: &batchendpoint.JobSettings{OutputFileName: "a\nb.csv"}}))
+	// Found only after lookups (the deployment kind, an asset's latest version, a
+	// datastore's type): the requests those lookups make, and still nothing created.
+	after := func(name, field string, requests int, r batchendpoint.InvokeRequest) {
+		rows = append(rows, badRow{name: "lib/after lookups/" + name, req: &r, field: field, requests: requests})
+	}
+	after("model deployment: literal", "inputs.s", 2, batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"d": in, "s": inputs.String("v")}})
+	after("model deployment: experiment name", "ExperimentName", 2, withIn(batchendpoint.InvokeRequest{ExperimentName: "exp"}))
+	after("pipeline deployment: settings", "Settings", 2, batchendpoint.InvokeRequest{Deployment: "pipe-dep", Inputs: map[string]inputs.Input{"x": in}, Settings: &batchendpoint.JobSettings{MiniBatchSize: i64(2)}})
+	after("pipeline deployment: unnamed input", "Input", 2, withIn(batchendpoint.InvokeRequest{Deployment: "pipe-dep"}))
 	// Command-line shape, all rejected before --emulator starts anything.
 	cli("no endpoint", "--name/-n", "", "--input", goodURL)
 	cli("input-type without input", "--input-type", "", "-n", "heart-classifier", "--input-type", "uri_file")
@@ -267,6 +278,8 @@ func TestBadInput(t *testing.T) {
 				for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
 					assert.NotContains(t, s, "hunter2")
 				}
+				assert.NotContains(t, err.Error(), "\n", "a value's line break reached the error text")
+				assert.NotContains(t, err.Error(), "\r", "a value's line break reached the error text")
 			}
 			assert.Equal(t, r.requests, w.RequestCount(), "requests that reached the emulator")
 			assert.Empty(t, w.Jobs(), "jobs created")

@@ -211,7 +211,7 @@ func jobName(n *node) (string, error) {
 	case strings.IndexFunc(t, func(r rune) bool {
 		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 	}) >= 0:
-		return "", fail(n.at, "name", fmt.Sprintf("%q", t), "the job name contains a control or invisible formatting character", fix)
+		return "", fail(n.at, "name", t, "the job name contains a control or invisible formatting character", fix)
 	}
 	return t, nil
 }
