@@ -64,7 +64,17 @@ func (c cli) flagFor(field string) string {
 		if key, ok := settingKeys[field]; ok {
 			return source + ": " + key
 		}
-		return "--set/--mini-batch-size/--instance-count"
+		var given []string
+		if c.miniBatchSize.set {
+			given = append(given, "--mini-batch-size")
+		}
+		if c.instanceCount.set {
+			given = append(given, "--instance-count")
+		}
+		if len(c.sets) > 0 || c.file != "" || len(given) == 0 {
+			given = append(given, source)
+		}
+		return strings.Join(given, ", ")
 	case head == "outputs" && c.outputPath != "":
 		return "--output-path"
 	case head == "inputs" && rest == "" && c.input != "":

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -225,11 +226,14 @@ func intSetting(n *node, path string, lo, hi int64, fix string) (int64, error) {
 	switch n.sc.typ {
 	case tInt:
 		if n.sc.big {
-			return 0, fail(n.at, path, t, "the number is out of range", fix)
+			return 0, fail(n.at, path, t, fmt.Sprintf("the number is out of range: it must be between %d and %d", lo, hi), fix)
 		}
 		v = n.sc.i
 	case tStr:
 		if v, err = strconv.ParseInt(strings.TrimSpace(t), 10, 64); err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return 0, fail(n.at, path, t, fmt.Sprintf("the number is out of range: it must be between %d and %d", lo, hi), fix)
+			}
 			return 0, fail(n.at, path, t, "not a whole number", fix)
 		}
 	default:
