@@ -118,6 +118,14 @@ var (
 
 // Validate checks the name and version.
 func (d DataAssetInput) Validate() error {
+	for _, id := range []string{d.uri, d.armID} {
+		if err := validateIDChars(id); err != nil {
+			return err
+		}
+	}
+	if d.uri != "" && !assetName.MatchString(d.name) {
+		return invalid(d.name, "a data asset name starts with a letter or digit and contains only letters, digits, '-', '_' and '.'", "use the name shown by az ml data list")
+	}
 	if d.uri == "" {
 		if d.name == "" {
 			return invalid("", "the data asset name is empty", "give the registered data asset's name, for example heart-data")

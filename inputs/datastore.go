@@ -86,6 +86,14 @@ var datastoreName = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
 
 // Validate checks the datastore name and path.
 func (d DatastoreInput) Validate() error {
+	// Blob names may contain spaces: only the part before /paths/ is an id.
+	id := d.uri
+	if i := strings.Index(strings.ToLower(id), "/paths/"); i >= 0 {
+		id = id[:i]
+	}
+	if err := validateIDChars(id); err != nil {
+		return err
+	}
 	if err := ValidateDatastoreName(d.datastore); err != nil {
 		return err
 	}

@@ -209,6 +209,9 @@ func badRows() []badRow {
 		"azureml:heart-data", "azureml:heart-data@prod", "azureml://datastores/d", "azureml://datasets/x/versions/1",
 		"azureml://registries/r/models/m/versions/1", "azureml://locations/l/workspaces/w/data/d", "azureml://unknown/x",
 		"azureml://datastores/d/paths/p?sv=1&sig=abc", "s3://bucket/key", "azureml://datastores/work-space/paths/p",
+		"azureml://subscriptions/s s/resourcegroups/rg/workspaces/ws/datastores/d/paths/p",
+		"azureml://locations/west europe/workspaces/ws/data/d/versions/1", "azureml://locations/l/workspaces/ws/data/-d/versions/1",
+		sub + "/data/x/versions/1\tb", "/subscriptions/s/resourceGroups/r g/providers/Microsoft.MachineLearningServices/workspaces/ws/data/x/versions/1",
 	} {
 		set(fmt.Sprintf("input path %d %q", i, p), "--set #2 inputs.x.path", "inputs.x.type=uri_folder", "inputs.x.path="+p)
 	}

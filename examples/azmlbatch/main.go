@@ -15,6 +15,11 @@
 //
 // --set takes one or more assignments, as az does (--set a=1 b=2, or --set
 // repeated). Status changes go to stderr; stdout gets only the JSON.
+//
+// Exit codes: 2 for flags or input found invalid before anything is sent (the
+// workspace is not opened, --emulator starts nothing), 1 for errors from the
+// service or the job, 0 on success. Messages name the flag or the --file/--set
+// key to change.
 package main
 
 import (
