@@ -139,6 +139,9 @@ func (o DataOutput) Validate() error {
 	if o.datastore == "" {
 		return &inputs.ValidationError{Value: oneLine(o.path), Problem: "the output has a path but no datastore", Fix: "name the Blob datastore, for example workspaceblobstore"}
 	}
+	if strings.IndexFunc(o.datastoreID, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return &inputs.ValidationError{Value: oneLine(o.datastoreID), Problem: "the datastore id contains white space or a control character", Fix: "copy the datastore's ARM id again; none of its parts contains spaces"}
+	}
 	if err := inputs.ValidateDatastoreName(o.datastore); err != nil {
 		return err
 	}

@@ -202,6 +202,8 @@ func badRows() []badRow {
 	lib("mltable output", "outputs.o", withIn(batchendpoint.InvokeRequest{Outputs: map[string]outputs.DataOutput{"o": outputs.Datastore("workspaceblobstore", "p").WithKind(inputs.KindMLTable)}}))
 	lib("output mode", "outputs.o", withIn(batchendpoint.InvokeRequest{Outputs: map[string]outputs.DataOutput{"o": outputs.Datastore("workspaceblobstore", "p").WithMode("ro_mount")}}))
 	lib("uri_file output ends with /", "outputs.o", withIn(batchendpoint.InvokeRequest{Outputs: map[string]outputs.DataOutput{"o": outputs.Datastore("workspaceblobstore", "p/").File()}}))
+	lib("output datastore id with a space", "outputs.o", withIn(batchendpoint.InvokeRequest{Outputs: map[string]outputs.DataOutput{"o": outputs.Datastore(
+		"/subscriptions/s/resourceGroups/r g/providers/Microsoft.MachineLearningServices/workspaces/ws/datastores/workspaceblobstore", "p.csv").File()}}))
 	lib("input mode", "Input", batchendpoint.InvokeRequest{Input: inputs.StorageURL(goodURL).WithMode("rw_mount")})
 	const sub = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws"
 	for i, p := range []string{
