@@ -117,11 +117,11 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// password is the password of value's user info when it is long enough to be
+// password is the password of URL value's user info when it is long enough to be
 // told apart from the rest of the text, else "".
 func password(value string) string {
 	u, err := url.Parse(strings.TrimSpace(value))
-	if err != nil || u.User == nil {
+	if err != nil || u.User == nil || u.Scheme == "" { // "//:x@" is a local path, not a URL
 		return ""
 	}
 	pw, _ := u.User.Password()
