@@ -21,6 +21,7 @@ import (
 // literal and model inputs and named outputs.
 type InvokeRequest struct {
 	// Deployment is the deployment to run; "" runs the endpoint's default deployment.
+	// Deployment names are 3-32 letters, digits and '-', starting with a letter.
 	Deployment string
 	// Input is the single unnamed input of a model deployment. It is sent under the
 	// key UriFolder or UriFile, as azure-ai-ml does. Use either Input or Inputs.
@@ -30,9 +31,11 @@ type InvokeRequest struct {
 	// Outputs are named outputs on Blob datastores.
 	Outputs map[string]outputs.DataOutput
 	// ExperimentName groups the job in Studio (pipeline component deployments only);
-	// the service's default is the endpoint name.
+	// the service's default is the endpoint name. Letters, digits, '_' and '-',
+	// starting with a letter or digit, at most 255 characters.
 	ExperimentName string
 	// JobName is the job's display name (properties.name); the service generates one when empty.
+	// One line of text, at most 255 characters, without control characters.
 	JobName string
 	// Settings override a model deployment's settings for this job.
 	Settings *JobSettings
@@ -103,8 +106,9 @@ func ValidateName(field, name string) error {
 	return e
 }
 
-// Validate checks the request without network I/O: names, every input and
-// output, and, when DeploymentKind is set, that deployment kind's rules.
+// Validate checks the request without network I/O: the deployment, job,
+// experiment, input and output names, every input and output, the settings'
+// ranges, and, when DeploymentKind is set, that deployment kind's rules.
 // Errors are *ValidationError naming the offending field and the fix.
 func (r *InvokeRequest) Validate() error { return r.validate(r.DeploymentKind) }
 
