@@ -17,8 +17,9 @@ type InvokeFile struct {
 	Request InvokeRequest
 }
 
-// LoadInvokeFile reads an inputs.yml file. Unknown keys, wrong types and
-// malformed assignments are *ValidationError naming the file, line and key.
+// LoadInvokeFile reads an inputs.yml file. Unknown keys, wrong types,
+// malformed assignments and a file without inputs are *ValidationError naming
+// the file, line and key.
 // Relative local paths are read from the current directory, as az ml does.
 func LoadInvokeFile(path string, options *LoadInvokeFileOptions) (InvokeFile, error) {
 	var sets []string
@@ -33,13 +34,15 @@ func LoadInvokeFile(path string, options *LoadInvokeFileOptions) (InvokeFile, er
 }
 
 // ParseInvokeFile is LoadInvokeFile for YAML already in memory; filename names
-// it in messages. With empty data only the assignments are used (--set alone).
+// it in messages. With no data and no filename only the assignments are used
+// (--set alone); a named file that is empty, or declares no input, is a
+// *ValidationError naming it.
 func ParseInvokeFile(data []byte, filename string, sets []string) (InvokeFile, error) {
 	var (
 		s   *spec.Spec
 		err error
 	)
-	if len(data) == 0 {
+	if len(data) == 0 && filename == "" {
 		s, err = spec.FromSets(sets)
 	} else {
 		s, err = spec.Load(data, filename, sets)

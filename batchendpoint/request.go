@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/outputs"
@@ -19,6 +21,7 @@ import (
 // literal and model inputs and named outputs.
 type InvokeRequest struct {
 	// Deployment is the deployment to run; "" runs the endpoint's default deployment.
+	// Deployment names are 3-32 letters, digits and '-', starting with a letter.
 	Deployment string
 	// Input is the single unnamed input of a model deployment. It is sent under the
 	// key UriFolder or UriFile, as azure-ai-ml does. Use either Input or Inputs.
@@ -28,9 +31,11 @@ type InvokeRequest struct {
 	// Outputs are named outputs on Blob datastores.
 	Outputs map[string]outputs.DataOutput
 	// ExperimentName groups the job in Studio (pipeline component deployments only);
-	// the service's default is the endpoint name.
+	// the service's default is the endpoint name. Letters, digits, '_' and '-',
+	// starting with a letter or digit, at most 255 characters.
 	ExperimentName string
 	// JobName is the job's display name (properties.name); the service generates one when empty.
+	// One line of text, at most 255 characters, without control characters.
 	JobName string
 	// Settings override a model deployment's settings for this job.
 	Settings *JobSettings
@@ -76,6 +81,9 @@ func PossibleDeploymentKindValues() []DeploymentKind {
 // returned before any request is made.
 type ValidationError = inputs.ValidationError
 
+// ioName: "Keys can contain only alphanumeric characters and underscore
+// characters" (Azure ML batch endpoint docs); azure-ai-ml's parameter name
+// pattern also forbids a leading digit.
 var ioName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ValidateName checks an input or output name.
@@ -83,7 +91,7 @@ func ValidateName(field, name string) error {
 	if ioName.MatchString(name) {
 		return nil
 	}
-	e := &ValidationError{Field: field, Value: name, Problem: "names may contain only letters, digits and underscores and must not start with a digit"}
+	e := &ValidationError{Field: printable(field), Value: printable(name), Problem: "names may contain only letters, digits and underscores and must not start with a digit"}
 	switch fixed := regexp.MustCompile(`[^A-Za-z0-9_]`).ReplaceAllString(name, "_"); {
 	case name == "":
 		e.Problem = "the name is empty"
@@ -98,8 +106,9 @@ func ValidateName(field, name string) error {
 	return e
 }
 
-// Validate checks the request without network I/O: names, every input and
-// output, and, when DeploymentKind is set, that deployment kind's rules.
+// Validate checks the request without network I/O: the deployment, job,
+// experiment, input and output names, every input and output, the settings'
+// ranges, and, when DeploymentKind is set, that deployment kind's rules.
 // Errors are *ValidationError naming the offending field and the fix.
 func (r *InvokeRequest) Validate() error { return r.validate(r.DeploymentKind) }
 
@@ -110,7 +119,17 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 		return &ValidationError{Field: "DeploymentKind", Value: string(kind), Problem: "unknown deployment kind", Fix: "use DeploymentKindModel or DeploymentKindPipelineComponent, or leave it empty"}
 	}
 	if r.Deployment != "" {
-		if err := validateResourceName("Deployment", r.Deployment); err != nil {
+		if err := validateDeploymentName("Deployment", r.Deployment); err != nil {
+			return err
+		}
+	}
+	if r.JobName != "" {
+		if err := validateJobName(r.JobName); err != nil {
+			return err
+		}
+	}
+	if r.ExperimentName != "" {
+		if err := validateExperimentName(r.ExperimentName); err != nil {
 			return err
 		}
 	}
@@ -218,8 +237,9 @@ func (s *JobSettings) empty() bool {
 }
 
 func (s *JobSettings) validate() error {
-	if s.OutputFileName != "" && (strings.ContainsAny(s.OutputFileName, "/\\") || s.OutputFileName == "." || s.OutputFileName == "..") {
-		return &ValidationError{Field: "Settings.OutputFileName", Value: s.OutputFileName, Problem: "the output file name must be a plain file name", Fix: "give a name such as predictions.csv; choose the folder with an output"}
+	if s.OutputFileName != "" && (strings.ContainsAny(s.OutputFileName, "/\\") || s.OutputFileName == "." || s.OutputFileName == ".." ||
+		strings.IndexFunc(s.OutputFileName, unicode.IsControl) >= 0 || !utf8.ValidString(s.OutputFileName) || len(s.OutputFileName) > 255) {
+		return &ValidationError{Field: "Settings.OutputFileName", Value: printable(s.OutputFileName), Problem: "the output file name must be a plain file name", Fix: "give a name such as predictions.csv; choose the folder with an output"}
 	}
 	if s.MiniBatchSize != nil && *s.MiniBatchSize < 1 {
 		return &ValidationError{Field: "Settings.MiniBatchSize", Value: fmt.Sprint(*s.MiniBatchSize), Problem: "the mini-batch size must be at least 1", Fix: "give a positive number of files per mini-batch"}
@@ -248,31 +268,6 @@ func checkName(section, name string, seen map[string]string) error {
 		return &ValidationError{Field: section + "." + name, Value: name, Problem: fmt.Sprintf("the name collides with %s (names are compared ignoring case)", prev), Fix: "give each input and output a distinct name"}
 	}
 	seen[low] = section + "." + name
-	return nil
-}
-
-var resourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9\-_]{0,254}$`)
-
-func validateResourceName(field, name string) error {
-	if name == "" {
-		return &ValidationError{Field: field, Problem: "the name is empty", Fix: "give the " + strings.ToLower(field) + " name"}
-	}
-	if !resourceName.MatchString(name) {
-		return &ValidationError{Field: field, Value: name, Problem: "not a valid name: letters, digits, '-' and '_', starting with a letter or digit", Fix: "use the name shown by az ml batch-endpoint/batch-deployment list"}
-	}
-	return nil
-}
-
-var endpointName = regexp.MustCompile(`^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$`)
-
-// validateEndpointName applies the service's endpoint naming rule (3-32 characters).
-func validateEndpointName(name string) error {
-	if name == "" {
-		return &ValidationError{Field: "endpoint", Problem: "the endpoint name is empty", Fix: "give the batch endpoint's name"}
-	}
-	if len(name) < 3 || len(name) > 32 || !endpointName.MatchString(name) {
-		return &ValidationError{Field: "endpoint", Value: name, Problem: "batch endpoint names are 3-32 characters: letters, digits and '-', starting with a letter and not ending with '-'", Fix: "use the name shown by az ml batch-endpoint list"}
-	}
 	return nil
 }
 

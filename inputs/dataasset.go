@@ -107,6 +107,10 @@ func (d DataAssetInput) String() string {
 	return "azureml:" + d.name + ":" + d.version
 }
 
+// Asset names follow ARM's Microsoft.MachineLearningServices name pattern plus
+// '.', as az ml data create accepts; versions follow the service's message
+// "dataVersion ... can only contain alphanumeric characters, dashes,
+// underscores, and periods, with a limit of 50 characters" (UserError, MicrosoftDocs/azure-docs#111551).
 var (
 	assetName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$`)
 	assetVersion = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,50}$`)
@@ -114,6 +118,14 @@ var (
 
 // Validate checks the name and version.
 func (d DataAssetInput) Validate() error {
+	for _, id := range []string{d.uri, d.armID} {
+		if err := validateIDChars(id); err != nil {
+			return err
+		}
+	}
+	if d.uri != "" && !assetName.MatchString(d.name) {
+		return invalid(d.name, "a data asset name starts with a letter or digit and contains only letters, digits, '-', '_' and '.'", "use the name shown by az ml data list")
+	}
 	if d.uri == "" {
 		if d.name == "" {
 			return invalid("", "the data asset name is empty", "give the registered data asset's name, for example heart-data")

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
 )
@@ -79,10 +80,20 @@ func (d DatastoreInput) Mode() Mode { return d.mode }
 // String returns the URI.
 func (d DatastoreInput) String() string { return redact.URL(d.uri) }
 
+// datastoreName: Azure ML datastore names are case-insensitive "alphanumeric
+// characters and underscore" (the datastore ARM templates' name parameter).
 var datastoreName = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
 
 // Validate checks the datastore name and path.
 func (d DatastoreInput) Validate() error {
+	// Blob names may contain spaces: only the part before /paths/ is an id.
+	id := d.uri
+	if i := strings.Index(strings.ToLower(id), "/paths/"); i >= 0 {
+		id = id[:i]
+	}
+	if err := validateIDChars(id); err != nil {
+		return err
+	}
 	if err := ValidateDatastoreName(d.datastore); err != nil {
 		return err
 	}
@@ -115,6 +126,9 @@ func ValidateDatastorePath(p string) error {
 		if seg == ".." {
 			return invalid(p, "the datastore path contains \"..\"", "give the path from the datastore's root without .. segments")
 		}
+	}
+	if strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return invalid(p, "the datastore path contains a control character (a line break, tab or similar)", "give the path on one line; percent-encode unusual characters")
 	}
 	if strings.ContainsAny(p, "\\\x00?#") {
 		return invalid(p, fmt.Sprintf("the datastore path contains one of %q", "\\ NUL ? #"), "use forward slashes and no query or fragment")

@@ -63,5 +63,5 @@ func (e *ValidationError) WithField(field string) *ValidationError {
 }
 
 func invalid(value, problem, fix string) *ValidationError {
-	return &ValidationError{Value: value, Problem: problem, Fix: fix}
+	return &ValidationError{Value: oneLine(value), Problem: problem, Fix: fix}
 }

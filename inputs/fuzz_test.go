@@ -3,6 +3,7 @@ package inputs_test
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -69,6 +70,14 @@ func FuzzParse(f *testing.F) {
 		{"azureml://datastores/d/paths/p" + sig, "", ""},
 		{"/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/datastores/d/paths/p" + sig, "", ""},
 		{"acct.blob.core.windows.net/c/d" + sig, "", ""},
+		{"https://user:hunter22@acct.blob.core.windows.net/c/d", "", ""},
+		{"https://:hunter22@acct.blob.core.windows.net/c/d" + sig, "uri_file", ""},
+		{"ftp://user:hunter22@acct.blob.core.windows.net/c/d", "", ""},
+		{"wasbs://c@acct.blob.core.windows.net/p", "", ""},
+		{"abfss://fs@acct.dfs.core.windows.net/p", "uri_file", ""},
+		{"https://acct.file.core.windows.net/share/p", "", ""},
+		{"https://acct.blob.core.windows.net:99999/c/p", "", ""},
+		{"https://acct.blob.core.windows.net/c/with space", "", ""},
 	} {
 		f.Add(s[0], s[1], s[2])
 	}
@@ -81,6 +90,13 @@ func FuzzParse(f *testing.F) {
 			}
 			if s, bad := leaks(value, err.Error()); bad {
 				t.Fatalf("error shows signature %q: %v", s, err)
+			}
+			if pw := password(value); pw != "" {
+				for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+					if strings.Contains(text, pw) {
+						t.Fatalf("error shows the URL's password %q: %s", pw, text)
+					}
+				}
 			}
 			return
 		}
@@ -99,4 +115,18 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// password is the password of URL value's user info when it is long enough to be
+// told apart from the rest of the text, else "".
+func password(value string) string {
+	u, err := url.Parse(strings.TrimSpace(value))
+	if err != nil || u.User == nil || u.Scheme == "" { // "//:x@" is a local path, not a URL
+		return ""
+	}
+	pw, _ := u.User.Password()
+	if len(pw) < 6 || strings.Contains(u.Host+u.Path+u.RawQuery, pw) {
+		return ""
+	}
+	return pw
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
-	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
 
 // ParseOptions are the options of Parse. The zero value (or nil) parses as
@@ -83,7 +82,10 @@ func Parse(value string, opts *ParseOptions) (Input, error) {
 func parseData(v string) (Input, error) {
 	lower := strings.ToLower(v)
 	switch {
-	case strings.HasPrefix(lower, "https://"), strings.HasPrefix(lower, "http://"):
+	case strings.HasPrefix(lower, "https://"), strings.HasPrefix(lower, "http://"),
+		strings.HasPrefix(lower, "wasbs://"), strings.HasPrefix(lower, "wasb://"),
+		strings.HasPrefix(lower, "abfss://"), strings.HasPrefix(lower, "abfs://"):
+		// Validate rejects all but https, with the https form of wasbs/abfss URLs as the fix.
 		return StorageURL(v), nil
 	case strings.HasPrefix(lower, "/subscriptions/"):
 		if d, err := DatastoreURI(v); err == nil {
@@ -102,7 +104,7 @@ func parseData(v string) (Input, error) {
 	case strings.HasPrefix(lower, "azureml:"):
 		return parseShortAsset(v)
 	case schemeLike.MatchString(v):
-		return nil, invalid(redact.URL(v), "unsupported URI scheme", "use an https:// storage URL, or register the storage as a datastore and use azureml://datastores/<name>/paths/<path>")
+		return nil, invalid(shownURL(v), "unsupported URI scheme", "use an https:// storage URL, or register the storage as a datastore and use azureml://datastores/<name>/paths/<path>")
 	}
 	if shortAsset.MatchString(v) {
 		if _, err := os.Stat(v); errors.Is(err, fs.ErrNotExist) {

@@ -15,6 +15,11 @@
 //
 // --set takes one or more assignments, as az does (--set a=1 b=2, or --set
 // repeated). Status changes go to stderr; stdout gets only the JSON.
+//
+// Exit codes: 2 for flags or input found invalid before anything is sent (the
+// workspace is not opened, --emulator starts nothing), 1 for errors from the
+// service or the job, 0 on success. Messages name the flag or the --file/--set
+// key to change.
 package main
 
 import (
@@ -26,6 +31,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -46,10 +53,40 @@ type cli struct {
 	name, deployment, input, inputType, file  string
 	sets                                      []string
 	experiment, jobName, outputPath, download string
-	miniBatchSize, instanceCount              int
+	miniBatchSize, instanceCount              intFlag
 	wait, emulator                            bool
 	subscription, resourceGroup, workspace    string
 	local                                     string
+}
+
+// intFlag is a positive integer flag that remembers whether it was given, so
+// that a value the service would refuse is an error instead of "not set".
+type intFlag struct {
+	name string // the long flag name, for messages
+	bits int    // 64 or 32: the width of the setting it fills
+	set  bool
+	n    int64
+}
+
+func (f *intFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.FormatInt(f.n, 10)
+}
+
+func (f *intFlag) Set(v string) error {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, f.bits)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return fmt.Errorf("--%s %s is out of range: give a number from 1 to %d", f.name, v, int64(1)<<(f.bits-1)-1)
+	case err != nil:
+		return fmt.Errorf("--%s %q is not a whole number: give a positive number such as 10", f.name, v)
+	case n < 1:
+		return fmt.Errorf("--%s %d must be at least 1: give a positive number, or leave the flag out for the deployment's setting", f.name, n)
+	}
+	f.set, f.n = true, n
+	return nil
 }
 
 type setFlag struct{ sets *[]string }
@@ -81,11 +118,13 @@ func parse(args []string, stderr io.Writer) (c cli, err error) {
 	str(&c.resourceGroup, os.Getenv("AZURE_RESOURCE_GROUP"), "resource group", "resource-group", "g")
 	str(&c.workspace, os.Getenv("AZUREML_WORKSPACE_NAME"), "workspace", "workspace-name", "w")
 	str(&c.local, "", "workspace.json of a running examples/localworkspace", "local")
+	c.miniBatchSize = intFlag{name: "mini-batch-size", bits: 64}
+	c.instanceCount = intFlag{name: "instance-count", bits: 32}
 	for _, n := range []string{"mini-batch-size", "m"} {
-		fs.IntVar(&c.miniBatchSize, n, 0, "files per mini-batch (model deployments)")
+		fs.Var(&c.miniBatchSize, n, "files per mini-batch (model deployments)")
 	}
 	for _, n := range []string{"instance-count", "c"} {
-		fs.IntVar(&c.instanceCount, n, 0, "compute instances (model deployments)")
+		fs.Var(&c.instanceCount, n, "compute instances (model deployments)")
 	}
 	fs.Var(setFlag{&c.sets}, "set", "key=value assignment(s) such as inputs.heart_data.path=... (repeatable)")
 	fs.BoolVar(&c.wait, "wait", false, "wait for the job to end")
@@ -153,6 +192,10 @@ func (c cli) request() (endpoint string, req batchendpoint.InvokeRequest, err er
 			}
 		}
 		if req.Input, err = inputs.Parse(c.input, &inputs.ParseOptions{Type: kind}); err != nil {
+			var ve *inputs.ValidationError
+			if errors.As(err, &ve) {
+				err = ve.WithField("Input")
+			}
 			return "", req, err
 		}
 	} else if c.inputType != "" {
@@ -164,16 +207,16 @@ func (c cli) request() (endpoint string, req batchendpoint.InvokeRequest, err er
 	if c.jobName != "" {
 		req.JobName = c.jobName
 	}
-	if c.miniBatchSize > 0 || c.instanceCount > 0 {
+	if c.miniBatchSize.set || c.instanceCount.set {
 		if req.Settings == nil {
 			req.Settings = &batchendpoint.JobSettings{}
 		}
-		if c.miniBatchSize > 0 {
-			n := int64(c.miniBatchSize)
+		if c.miniBatchSize.set {
+			n := c.miniBatchSize.n
 			req.Settings.MiniBatchSize = &n
 		}
-		if c.instanceCount > 0 {
-			n := int32(c.instanceCount)
+		if c.instanceCount.set {
+			n := int32(c.instanceCount.n) // parsed with bitSize 32
 			req.Settings.InstanceCount = &n
 		}
 	}
@@ -217,17 +260,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	ws, err := open(ctx, c, stderr)
+	// Everything that can be checked offline is, before a workspace is opened
+	// (--emulator starts one) or any request is made.
+	if err := c.validate(); err != nil {
+		fmt.Fprintln(stderr, "azmlbatch:", c.describe(err))
+		return 2
+	}
+	ws, err := openWorkspace(ctx, c, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "azmlbatch:", err)
+		fmt.Fprintln(stderr, "azmlbatch:", c.describe(err))
 		return 1
 	}
 	defer ws.close()
 	if err := invoke(ctx, c, ws, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "azmlbatch:", err)
+		fmt.Fprintln(stderr, "azmlbatch:", c.describe(err))
 		return 1
 	}
 	return 0
+}
+
+// openWorkspace opens the workspace the flags name; tests replace it.
+var openWorkspace = open
+
+// validate builds the request as invoke will and checks it without network
+// I/O. The local example-data placeholder stands for an https URL only known
+// once the workspace runs, so a well-formed stand-in takes its place here.
+func (c cli) validate() error {
+	const standIn = "https://127.0.0.1/example-data"
+	c.input = strings.ReplaceAll(c.input, exampleData, standIn)
+	c.sets = slices.Clone(c.sets)
+	for i, s := range c.sets {
+		c.sets[i] = strings.ReplaceAll(s, exampleData, standIn)
+	}
+	endpoint, req, err := c.request()
+	if err != nil {
+		return err
+	}
+	if err := batchendpoint.ValidateEndpointName(endpoint); err != nil {
+		return err
+	}
+	return req.Validate()
 }
 
 func invoke(ctx context.Context, c cli, ws *workspace, stdout, stderr io.Writer) error {

@@ -1,12 +1,15 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/outputs"
@@ -87,13 +90,13 @@ func topLevel(s *Spec, e *entry) error {
 	case "outputs":
 		s.Outputs, err = convOutputs(e.val)
 	case "deployment":
-		s.Deployment, err = name(e.val, "deployment", "name the batch deployment, for example deployment: heart-classifier-dpl")
+		s.Deployment, err = deploymentName(e.val)
 	case "endpoint":
 		s.Endpoint, err = endpointName(e.val)
 	case "name":
-		s.JobName, err = name(e.val, "name", "give the job's display name, for example name=my-batch-job")
+		s.JobName, err = jobName(e.val)
 	case "output_file_name":
-		s.Settings.OutputFileName, err = name(e.val, "output_file_name", "give a file name, for example output_file_name=predictions.csv")
+		s.Settings.OutputFileName, err = outputFileName(e.val)
 	case "mini_batch_size":
 		var v int64
 		v, err = intSetting(e.val, "mini_batch_size", 1, math.MaxInt64, "give the number of files per mini-batch, for example mini_batch_size=10")
@@ -165,6 +168,55 @@ func endpointName(n *node) (string, error) {
 	return t, nil
 }
 
+// outputFileName reads a plain file name (JobSettings.OutputFileName's rule):
+// the folder comes from the output, so no separators and no "." or "..".
+func outputFileName(n *node) (string, error) {
+	const fix = "give a file name, for example output_file_name=predictions.csv; choose the folder with an output"
+	t, err := name(n, "output_file_name", fix)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(t, "/\\") || t == "." || t == ".." || strings.IndexFunc(t, unicode.IsControl) >= 0 {
+		return "", fail(n.at, "output_file_name", t, "the output file name must be a plain file name", fix)
+	}
+	return t, nil
+}
+
+// deploymentName applies azure-ai-ml's deployment rule (that of endpoints).
+func deploymentName(n *node) (string, error) {
+	const fix = "name the batch deployment: deployment names have 3 to 32 letters, digits and hyphens, start with a letter and do not end with a hyphen; use the name shown by az ml batch-deployment list"
+	t, err := name(n, "deployment", fix)
+	if err != nil {
+		return "", err
+	}
+	if len(t) < 3 || len(t) > 32 || !endpointRE.MatchString(t) {
+		return "", fail(n.at, "deployment", t, "not a valid batch deployment name", fix)
+	}
+	return t, nil
+}
+
+// jobName reads the display name: one line of text without control or
+// invisible formatting characters, at most 255 characters, no outer spaces
+// (batchendpoint applies the same rule to InvokeRequest.JobName).
+func jobName(n *node) (string, error) {
+	const fix = "give the job's display name on one line, for example name=my-batch-job"
+	t, err := name(n, "name", fix)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case strings.TrimSpace(t) != t:
+		return "", fail(n.at, "name", t, "the job name starts or ends with white space", fix)
+	case utf8.RuneCountInString(t) > 255:
+		return "", fail(n.at, "name", "", "the job name is longer than 255 characters", fix)
+	case strings.IndexFunc(t, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+	}) >= 0:
+		return "", fail(n.at, "name", t, "the job name contains a control or invisible formatting character", fix)
+	}
+	return t, nil
+}
+
 func intSetting(n *node, path string, lo, hi int64, fix string) (int64, error) {
 	t, err := text(n, path, fix)
 	if err != nil {
@@ -174,11 +226,14 @@ func intSetting(n *node, path string, lo, hi int64, fix string) (int64, error) {
 	switch n.sc.typ {
 	case tInt:
 		if n.sc.big {
-			return 0, fail(n.at, path, t, "the number is out of range", fix)
+			return 0, fail(n.at, path, t, fmt.Sprintf("the number is out of range: it must be between %d and %d", lo, hi), fix)
 		}
 		v = n.sc.i
 	case tStr:
 		if v, err = strconv.ParseInt(strings.TrimSpace(t), 10, 64); err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return 0, fail(n.at, path, t, fmt.Sprintf("the number is out of range: it must be between %d and %d", lo, hi), fix)
+			}
 			return 0, fail(n.at, path, t, "not a whole number", fix)
 		}
 	default:

@@ -3,7 +3,9 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
@@ -70,10 +72,20 @@ const maxShown = 200
 // input unredacted) and keeps echoed values short.
 func clean(e *inputs.ValidationError) *inputs.ValidationError {
 	e.Field = redact.Text(e.Field)
-	e.Value = shorten(redact.Text(e.Value))
+	e.Value = oneLine(shorten(redact.Text(e.Value)))
 	e.Problem = redact.Text(e.Problem)
 	e.Fix = redact.Text(e.Fix)
 	return e
+}
+
+// oneLine escapes control characters and invalid UTF-8 in a shown value, so an
+// error stays one line (a value with a line break cannot forge a log line).
+func oneLine(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 func shorten(s string) string {

@@ -1,10 +1,13 @@
 package spec
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +35,11 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("inputs:\n  a: &a {type: string, default: x}\n  b: {<<: *a, default: y}\n"), "mini_batch_size=3\nretry_settings.timeout=PT5M")
 	f.Add([]byte("inputs: !!map {x: !!float 1:30.5, y: 0b1_0, z: 2024-01-01 10:00:00}\n"), "compute.instance_count=2")
 	f.Add([]byte("outputs:\n  s: {type: uri_file, mode: upload, path: azureml://datastores/d/paths/p}\n"), "outputs=x")
+	f.Add([]byte("inputs:\n  heart_data:\n    type: uri_folder\n   path: x\n"), "")
+	f.Add([]byte("inputs:\n  a:\n    type: uri_folder\n\tpath: x\n"), "")
+	f.Add([]byte("inputs:\n  a: {type: uri_folder, path: [x\n"), "")
+	f.Add([]byte("inputs:\n  a:\n    type: \"uri_folder\n"), "")
+	f.Add([]byte("deployment: d_1\n"), "name=a\tb")
 	f.Fuzz(func(t *testing.T, data []byte, set string) {
 		var sets []string
 		if set != "" {
@@ -53,7 +61,19 @@ func FuzzLoad(f *testing.F) {
 			if msg := err.Error(); redact.URL(msg) != msg {
 				t.Fatalf("unredacted secret in %q", msg)
 			}
+			if strings.HasPrefix(ve.Problem, "YAML syntax error") {
+				m := regexp.MustCompile(` line (\d+)$`).FindStringSubmatch(ve.Field)
+				if m == nil {
+					t.Fatalf("syntax error without a line: %v", err)
+				}
+				if n, _ := strconv.Atoi(m[1]); n < 1 || n > bytes.Count(data, []byte("\n"))+1 {
+					t.Fatalf("syntax error on line %d of a %d-line file: %v", n, bytes.Count(data, []byte("\n"))+1, err)
+				}
+			}
 			return
+		}
+		if len(s.Inputs) == 0 {
+			t.Fatal("a file without inputs was accepted")
 		}
 		for name, in := range s.Inputs {
 			if !ioName.MatchString(name) {

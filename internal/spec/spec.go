@@ -46,7 +46,8 @@ type Spec struct {
 }
 
 // Load parses the YAML in data (filename names it in messages), then applies
-// the --set assignments in order, and converts the result. Relative local paths
+// the --set assignments in order, and converts the result. A file that, with
+// the assignments, declares no input is an error. Relative local paths
 // are resolved against the current directory, as az ml does.
 func Load(data []byte, filename string, sets []string) (*Spec, error) {
 	if filename == "" {
@@ -56,7 +57,21 @@ func Load(data []byte, filename string, sets []string) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return build(root, sets)
+	s, err := build(root, sets)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Inputs) == 0 {
+		// A job from it would run with no inputs (a pipeline component deployment
+		// accepts that): an inputs file that declares none is a mistake.
+		what := "the file is empty"
+		if len(root.ents) > 0 {
+			what = "the file declares no inputs"
+		}
+		return nil, fail(loc{file: filename}, "inputs", "", what+" (an inputs file must name at least one input)",
+			"add an inputs: mapping, for example inputs: {heart_data: {type: uri_folder, path: <path>}}, or check that --file names the right file")
+	}
+	return s, nil
 }
 
 // LoadFile reads the file at name (at most MaxFileSize bytes) and calls Load.

@@ -377,12 +377,18 @@ outputs: {}
 	assert.Equal(t, "azureml://datastores/workspaceblobstore/paths/b.csv", s.Inputs["b"].String())
 	assert.Nil(t, s.Outputs)
 
-	for _, empty := range []string{"", "# only a comment\n", "---\n", "~\n", "inputs:\noutputs:\n"} {
-		s, err := Load([]byte(empty), "inputs.yml", nil)
-		require.NoError(t, err, "%q", empty)
-		assert.Empty(t, s.Inputs)
-		assert.Empty(t, s.Outputs)
+	// A file without inputs would start a job with none: an error naming the file.
+	for _, empty := range []string{"", "# only a comment\n", "---\n", "~\n", "inputs:\noutputs:\n", "inputs: {}\n", "deployment: dep-1\n"} {
+		_, err := Load([]byte(empty), "inputs.yml", nil)
+		var ve *inputs.ValidationError
+		require.ErrorAs(t, err, &ve, "%q", empty)
+		assert.Equal(t, "inputs.yml: inputs", ve.Field, "%q", empty)
+		assert.NotEmpty(t, ve.Fix)
 	}
+	// Inputs given by --set on top of an empty file make it complete.
+	s, err = Load(nil, "inputs.yml", []string{"inputs.x.type=string", "inputs.x.default=a"})
+	require.NoError(t, err)
+	assert.Len(t, s.Inputs, 1)
 }
 
 func TestParseSet(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -91,12 +90,12 @@ func parseFile(data []byte, file string) (root *node, err error) {
 		if errors.Is(err, io.EOF) {
 			return &node{kind: kMap, at: loc{file: file, line: 1}}, nil
 		}
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, syntaxError(file, err)
+			return nil, syntaxError(file, data, err)
 		}
 		return nil, fail(loc{file: file, line: extra.Line}, "", "", "the file holds more than one YAML document (a second ---)", "keep one document: a single mapping with inputs, outputs, deployment and endpoint")
 	}
@@ -114,16 +113,67 @@ func parseFile(data []byte, file string) (root *node, err error) {
 	return root, nil
 }
 
-func syntaxError(file string, err error) error {
+func syntaxError(file string, data []byte, err error) error {
 	msg := err.Error()
 	l := loc{file: file}
 	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
-		l.line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
+	l.line = problemLine(data)
 	return fail(l, "", "", "YAML syntax error: "+msg, "fix the YAML: indent with spaces (not tabs), put a space after each ':', and quote values that contain ': ', '#' or start with a special character")
+}
+
+// problemLine finds the 1-based line of a syntax error in data. yaml.v3's
+// message gives the line of the enclosing block's start (its context mark,
+// 0-based for parser errors), not of the offending token: a misindented key on
+// line 4 of a mapping opened on line 2 is reported as "line 1". A document that
+// parses when cut after line k-1 but not after line k has its error on line k,
+// so a binary search over line prefixes finds it in O(log lines) parses.
+// (Block YAML cut at a line boundary stays valid; an unclosed flow collection or
+// quote fails from the line where it opens, which is the line to fix.)
+func problemLine(data []byte) int {
+	ends := []int{} // ends[k-1] = offset just after line k
+	for i, b := range data {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		ends = append(ends, len(data))
+	}
+	lo, hi := 1, len(ends) // the full document (hi lines) fails
+	if hi == 0 {
+		return 1
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if parses(data[:ends[mid-1]]) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// parses reports whether data holds at most two YAML documents without a
+// syntax error (parseFile reads two to detect a second one).
+func parses(data []byte) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for range 2 {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			return errors.Is(err, io.EOF)
+		}
+	}
+	return true
 }
 
 // conv converts yaml.v3 nodes, following aliases within a node budget.
