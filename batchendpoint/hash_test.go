@@ -1,6 +1,7 @@
 package batchendpoint
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -72,7 +73,7 @@ func TestUploadHashPinned(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			tree, err := scanLocal(filepath.Join(root, tc.path))
+			tree, err := scanLocal(context.Background(), filepath.Join(root, tc.path))
 			require.NoError(t, err)
 			if !tc.skipCheck {
 				assert.Equal(t, tc.hash, tree.hash)
@@ -93,17 +94,17 @@ func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("content change changes the hash", func(t *testing.T) {
 		a := writeTree(t, map[string]string{"d/x.txt": "1"})
 		b := writeTree(t, map[string]string{"d/x.txt": "2"})
-		ta, err := scanLocal(filepath.Join(a, "d"))
+		ta, err := scanLocal(context.Background(), filepath.Join(a, "d"))
 		require.NoError(t, err)
-		tb, err := scanLocal(filepath.Join(b, "d"))
+		tb, err := scanLocal(context.Background(), filepath.Join(b, "d"))
 		require.NoError(t, err)
 		assert.NotEqual(t, ta.hash, tb.hash)
 	})
 	t.Run("the folder's own name is not hashed", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"one/x.txt": "1", "two/x.txt": "1"})
-		ta, err := scanLocal(filepath.Join(root, "one"))
+		ta, err := scanLocal(context.Background(), filepath.Join(root, "one"))
 		require.NoError(t, err)
-		tb, err := scanLocal(filepath.Join(root, "two"))
+		tb, err := scanLocal(context.Background(), filepath.Join(root, "two"))
 		require.NoError(t, err)
 		assert.Equal(t, ta.hash, tb.hash)
 		assert.NotEqual(t, ta.base, tb.base)
@@ -111,7 +112,7 @@ func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("symlinked file is hashed and uploaded by content", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"target.txt": "T", "d/real.txt": "R"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "target.txt"), filepath.Join(root, "d", "link.txt")))
-		tree, err := scanLocal(filepath.Join(root, "d"))
+		tree, err := scanLocal(context.Background(), filepath.Join(root, "d"))
 		require.NoError(t, err)
 		require.Len(t, tree.files, 2)
 		assert.Equal(t, "link.txt", tree.files[0].rel)
@@ -120,13 +121,19 @@ func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("symlink cycle is an error", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"d/x.txt": "1"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "d"), filepath.Join(root, "d", "loop")))
-		_, err := scanLocal(filepath.Join(root, "d"))
-		require.ErrorContains(t, err, "cycle")
+		_, err := scanLocal(context.Background(), filepath.Join(root, "d"))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, filepath.Join(root, "d", "loop"), ve.Value)
+		assert.Contains(t, ve.Problem, "(a cycle)")
 	})
 	t.Run("everything ignored is an error", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"d/.amlignore": "*\n", "d/x.txt": "1"})
-		_, err := scanLocal(filepath.Join(root, "d"))
-		require.ErrorContains(t, err, "no files to upload")
+		_, err := scanLocal(context.Background(), filepath.Join(root, "d"))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, filepath.Join(root, "d"), ve.Value)
+		assert.Contains(t, ve.Problem, "every file in the local folder is excluded by its ignore file "+filepath.Join(root, "d", ".amlignore"))
 	})
 }
 
