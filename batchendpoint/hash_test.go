@@ -2,9 +2,13 @@ package batchendpoint
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -182,4 +186,148 @@ func TestIgnorePatterns(t *testing.T) {
 		r = parseIgnore("!keep.tmp\n*.tmp\n")
 		assert.True(t, r.excluded("keep.tmp"))
 	})
+}
+
+// bigTree writes n files of size bytes (sparse: reading them costs MD5 time,
+// not disk) in a new folder "big" and returns its path.
+func bigTree(t testing.TB, n int, size int64) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "big")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	for i := range n {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("part%d.bin", i)))
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(size))
+		require.NoError(t, f.Close())
+	}
+	return dir
+}
+
+// setHashHook installs hashChunkHook for one test.
+func setHashHook(t *testing.T, fn func(n int)) {
+	t.Helper()
+	hashChunkHook = fn
+	t.Cleanup(func() { hashChunkHook = nil })
+}
+
+// runBounded runs fn and fails the test if it takes longer than a bound that
+// only a hang reaches (this is no latency assertion: that is logged).
+func runBounded(t *testing.T, fn func() error) error {
+	t.Helper()
+	_, err := withHangGuardFor(t, 10*time.Second, func() (struct{}, error) { return struct{}{}, fn() })
+	return err
+}
+
+// TestScanLocalCancel hashes 192 MiB (the size in the issue): a ctx cancelled
+// beforehand hashes nothing; a cancel during hashing stops it within the chunk
+// being hashed. The latency from cancel to return is logged, not asserted.
+func TestScanLocalCancel(t *testing.T) {
+	dir := bigTree(t, 3, 64<<20)
+
+	t.Run("cancelled beforehand hashes nothing", func(t *testing.T) {
+		var chunks atomic.Int64
+		setHashHook(t, func(int) { chunks.Add(1) })
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		start := time.Now()
+		_, err := scanLocal(ctx, dir)
+		t.Logf("returned %v after the call with a cancelled ctx", time.Since(start))
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Zero(t, chunks.Load())
+	})
+	t.Run("cancel at a chunk stops before the next", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var chunks atomic.Int64
+		setHashHook(t, func(int) {
+			if chunks.Add(1) == 5 {
+				cancel()
+			}
+		})
+		_, err := scanLocal(ctx, dir)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, int64(5), chunks.Load())
+	})
+	t.Run("cancel from another goroutine", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var chunks, afterCancel atomic.Int64
+		var cancelled atomic.Bool
+		started := make(chan struct{})
+		setHashHook(t, func(int) {
+			if chunks.Add(1) == 20 {
+				close(started)
+			}
+			if cancelled.Load() {
+				afterCancel.Add(1)
+			}
+		})
+		var cancelAt time.Time
+		go func() {
+			<-started
+			cancelAt = time.Now()
+			cancel()
+			cancelled.Store(true)
+		}()
+		err := runBounded(t, func() error { _, err := scanLocal(ctx, dir); return err })
+		latency := time.Since(cancelAt)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.LessOrEqual(t, afterCancel.Load(), int64(1), "at most the chunk in flight is hashed after cancel")
+		assert.Less(t, chunks.Load(), int64(192), "the scan stopped before the end")
+		t.Logf("hashing 192 MiB: returned %v after cancel (%d MiB hashed)", latency, chunks.Load())
+	})
+}
+
+// TestScanLocalChangeWhileHashing: a file written to while it is hashed is
+// reported, naming it, instead of yielding a hash of mixed content.
+func TestScanLocalChangeWhileHashing(t *testing.T) {
+	dir := bigTree(t, 1, 3<<20)
+	file := filepath.Join(dir, "part0.bin")
+	var once sync.Once
+	setHashHook(t, func(int) {
+		once.Do(func() {
+			f, err := os.OpenFile(file, os.O_WRONLY, 0)
+			require.NoError(t, err)
+			_, err = f.WriteAt([]byte("changed"), 2<<20)
+			require.NoError(t, err)
+			require.NoError(t, f.Close())
+			// Make the change visible even on a coarse mtime clock.
+			require.NoError(t, os.Chtimes(file, time.Now(), time.Now().Add(time.Hour)))
+		})
+	})
+	_, err := scanLocal(context.Background(), dir)
+	var ce *localChangedError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, file, ce.path)
+	assert.Contains(t, err.Error(), file+" changed while it was being hashed")
+	assert.Contains(t, err.Error(), "retry")
+}
+
+// withHangGuard runs fn and fails the test if it has not returned after a
+// minute: a blocked open of a FIFO would otherwise hang the whole run.
+func withHangGuard[T any](t *testing.T, fn func() (T, error)) (T, error) {
+	t.Helper()
+	return withHangGuardFor(t, time.Minute, fn)
+}
+
+// withHangGuardFor is withHangGuard with another bound.
+func withHangGuardFor[T any](t *testing.T, bound time.Duration, fn func() (T, error)) (T, error) {
+	t.Helper()
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-time.After(bound):
+		t.Fatal("the call blocked")
+		var zero T
+		return zero, nil
+	}
 }

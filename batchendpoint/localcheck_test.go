@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -202,29 +201,6 @@ func TestCheckLocalInput(t *testing.T) {
 
 func replaceRoot(s, root string) string {
 	return filepath.FromSlash(strings.ReplaceAll(s, "%ROOT%", root))
-}
-
-// withHangGuard runs fn and fails the test if it has not returned after a
-// minute: a blocked open of a FIFO would otherwise hang the whole run.
-func withHangGuard[T any](t *testing.T, fn func() (T, error)) (T, error) {
-	t.Helper()
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := fn()
-		ch <- result{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-time.After(time.Minute):
-		t.Fatal("the call blocked")
-		var zero T
-		return zero, nil
-	}
 }
 
 // write creates files (slash paths below root, all under one top element)
