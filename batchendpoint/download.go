@@ -22,10 +22,15 @@ import (
 // keeping the output's relative paths (a uri_file output becomes one file named
 // after its blob). The location comes from the job's own details, read once more
 // when the handle doesn't know it yet or the job had not ended when last polled;
-// outputName "" picks the job's only output. Existing files are overwritten. The
-// output's datastore must be blob storage (AzureBlob or AzureDataLakeGen2); it is
-// read with the datastore's secrets or, for identity datastores, the client's
-// credential.
+// outputName "" picks the job's only output. The output's datastore must be
+// blob storage (AzureBlob or AzureDataLakeGen2); it is read with the
+// datastore's secrets or, for identity datastores, the client's credential.
+//
+// Existing files are overwritten: each file is written to a temporary name in
+// its folder and renamed once complete, so a failed or cancelled download
+// leaves no partial file and keeps an earlier file of that name. Once ctx is
+// done no further file starts, and the call returns as soon as the files in
+// flight have stopped.
 func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir string, options *DownloadOutputsOptions) (res DownloadOutputsResponse, err error) {
 	ctx, end := c.span(ctx, "Client.DownloadOutputs")
 	defer func() { end(err) }()

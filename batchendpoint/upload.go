@@ -51,7 +51,10 @@ const (
 
 // uploadLocal uploads a local file or folder to the workspace's default datastore
 // (unless an identical upload is already there) and returns its azureml:// URI.
-// progress, if set, is called from one goroutine at a time.
+// progress, if set, is called from one goroutine at a time. A cancel of ctx
+// stops the hashing within a chunk and the upload before its next file; a file
+// that changed after it was hashed fails the upload (see uploadFile). Either
+// way the completed marker is not written, so the next upload starts over.
 func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, progress func(UploadProgress)) (uri string, err error) {
 	ctx, end := c.span(ctx, "Client.uploadLocal")
 	defer func() { end(err) }()
