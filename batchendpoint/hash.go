@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/azmlbatch/azmlbatch/internal/localfs"
 )
 
 // The upload convention of azure-ai-ml (service contract 5.1): local data goes to
@@ -241,9 +243,9 @@ func (w *treeWalker) walk(dir, rel string, hashing bool) error {
 func (w *treeWalker) readFile(lf *localFile) error {
 	f, fi, err := openRegular(lf.abs)
 	if err != nil {
-		var se *specialFileError
+		var se *localfs.SpecialFileError
 		if errors.As(err, &se) {
-			return specialFile(lf.shown, se.mode, "this local file")
+			return specialFile(lf.shown, se.Mode, "this local file")
 		}
 		return &ValidationError{Value: lf.shown, Problem: "cannot read this local file: " + osProblem(err), Fix: "make it readable, or exclude it in the folder's .amlignore"}
 	}
@@ -305,7 +307,7 @@ func (w *treeWalker) checkSomethingToUpload() error {
 // specialFile is the error for a FIFO, device or socket where data is expected.
 func specialFile(shown string, mode fs.FileMode, what string) *ValidationError {
 	return &ValidationError{Value: shown,
-		Problem: fmt.Sprintf("%s is %s: only regular files and folders can be uploaded, and reading it could block or never end", what, describeMode(mode)),
+		Problem: fmt.Sprintf("%s is %s: only regular files and folders can be uploaded, and reading it could block or never end", what, localfs.Describe(mode)),
 		Fix:     "remove it, or exclude it in the folder's .amlignore"}
 }
 
@@ -353,9 +355,9 @@ func loadIgnoreFile(dir string) (*ignoreRules, string, error) {
 		}
 		f, _, err := openRegular(p) // never a FIFO: reading it would block
 		if err != nil {
-			var se *specialFileError
+			var se *localfs.SpecialFileError
 			if errors.As(err, &se) {
-				return nil, "", specialFile(p, se.mode, "the ignore file")
+				return nil, "", specialFile(p, se.Mode, "the ignore file")
 			}
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // a dangling link, as azure-ai-ml's exists() check

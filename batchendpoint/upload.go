@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/localfs"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
@@ -320,7 +321,7 @@ func (s *blobStore) uploadFile(ctx context.Context, lf localFile, name string, p
 	}
 	f, fi, err := openRegular(lf.abs)
 	if err != nil {
-		var se *specialFileError
+		var se *localfs.SpecialFileError
 		if errors.As(err, &se) || errors.Is(err, os.ErrNotExist) {
 			return &localChangedError{path: lf.shown, while: "it was waiting to be uploaded"}
 		}

@@ -1,9 +1,9 @@
 //go:build !unix
 
-package batchendpoint
+package localfs
 
 import "os"
 
-// openReadFlags: without O_NONBLOCK the mode checks in openRegular are what
+// openReadFlags: without O_NONBLOCK the mode checks in Open are what
 // keep special files from being opened.
 const openReadFlags = os.O_RDONLY
