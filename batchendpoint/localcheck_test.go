@@ -4,8 +4,11 @@ package batchendpoint
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -30,7 +33,7 @@ func TestCheckLocalInput(t *testing.T) {
 		setup       func(t *testing.T, root string) (path, want string)
 		problem     string
 		fix         string
-		skipAsRoot  bool // permission bits don't stop root
+		skipAsRoot  bool // permission bits don't stop root: checked as nobody
 		files       []string
 		scanDiffers bool
 	}{
@@ -164,11 +167,20 @@ func TestCheckLocalInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.skipAsRoot && asRoot {
-				t.Skip("running as root: permission bits do not stop reads")
-			}
 			root := t.TempDir()
+			if tc.skipAsRoot && asRoot {
+				// Permission bits don't stop root: run the checks as nobody.
+				root = worldReadableDir(t)
+			}
 			path, want := tc.setup(t, root)
+			if tc.skipAsRoot && asRoot {
+				for _, got := range checkAsNobody(t, path) {
+					assert.Equal(t, want, got.Value)
+					assert.Contains(t, got.Problem, tc.problem)
+					assert.Contains(t, got.Fix, tc.fix)
+				}
+				return
+			}
 			for name, run := range map[string]func() (*localTree, error){
 				"checkLocalInput": func() (*localTree, error) { return nil, checkLocalInput(inputs.LocalPath(path)) },
 				"scanLocal":       func() (*localTree, error) { return scanLocal(context.Background(), path) },
@@ -231,4 +243,58 @@ func mkfifo(t *testing.T, dir, name string) string {
 	p := filepath.Join(dir, name)
 	require.NoError(t, syscall.Mkfifo(p, 0o644))
 	return p
+}
+
+// worldReadableDir is a temp folder that the user nobody can enter.
+func worldReadableDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "unr")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(d) })
+	require.NoError(t, os.Chmod(d, 0o755))
+	return d
+}
+
+// checkAsNobody runs checkLocalInput and scanLocal on path in a copy of the
+// test binary running as the user nobody (TestCheckLocalInputChild) and
+// returns the two ValidationErrors it reports.
+func checkAsNobody(t *testing.T, path string) []inputs.ValidationError {
+	t.Helper()
+	bin := filepath.Join(worldReadableDir(t), "check.test")
+	self, err := os.ReadFile(os.Args[0])
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bin, self, 0o755))
+	cmd := exec.Command(bin, "-test.run=^TestCheckLocalInputChild$")
+	cmd.Env = append(os.Environ(), "AZMLBATCH_CHECK_PATH="+path)
+	cmd.Dir = filepath.Dir(bin)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var got []inputs.ValidationError
+	for _, line := range strings.Split(string(out), "\n") {
+		if j, ok := strings.CutPrefix(line, "RESULT "); ok {
+			var ve inputs.ValidationError
+			require.NoError(t, json.Unmarshal([]byte(j), &ve), j)
+			got = append(got, ve)
+		}
+	}
+	require.Len(t, got, 2, "%s", out)
+	return got
+}
+
+// TestCheckLocalInputChild is checkAsNobody's child: it does nothing unless
+// AZMLBATCH_CHECK_PATH is set.
+func TestCheckLocalInputChild(t *testing.T) {
+	path := os.Getenv("AZMLBATCH_CHECK_PATH")
+	if path == "" {
+		t.Skip("only run by checkAsNobody")
+	}
+	_, scanErr := scanLocal(context.Background(), path)
+	for _, err := range []error{checkLocalInput(inputs.LocalPath(path)), scanErr} {
+		var ve *inputs.ValidationError
+		require.ErrorAs(t, err, &ve)
+		b, err := json.Marshal(ve)
+		require.NoError(t, err)
+		fmt.Printf("RESULT %s\n", b)
+	}
 }
