@@ -15,6 +15,12 @@ import (
 // offending path and Field empty, for the caller to set. It complements
 // LocalPathInput.Validate, which checks the kind and mode asked for.
 func checkLocalInput(in inputs.LocalPathInput) error {
-	_, err := walkLocal(context.Background(), in.Path(), nil)
+	return checkLocalInputContext(context.Background(), in)
+}
+
+// checkLocalInputContext is checkLocalInput stopping when ctx is done (it
+// checks ctx before each entry), for trees large enough to take a while.
+func checkLocalInputContext(ctx context.Context, in inputs.LocalPathInput) error {
+	_, err := walkLocal(ctx, in.Path(), nil)
 	return err
 }

@@ -298,3 +298,16 @@ func TestCheckLocalInputChild(t *testing.T) {
 		fmt.Printf("RESULT %s\n", b)
 	}
 }
+
+// TestCheckLocalInputCancel: the check stops at the next entry once ctx is done.
+func TestCheckLocalInputCancel(t *testing.T) {
+	root := t.TempDir()
+	d := mkdirs(t, root, "d")
+	for i := range 50 {
+		require.NoError(t, os.WriteFile(filepath.Join(d, fmt.Sprintf("f%02d", i)), nil, 0o644))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, checkLocalInputContext(ctx, inputs.LocalPath(d)), context.Canceled)
+	require.NoError(t, checkLocalInputContext(context.Background(), inputs.LocalPath(d)))
+}
