@@ -331,3 +331,31 @@ func withHangGuardFor[T any](t *testing.T, bound time.Duration, fn func() (T, er
 		return zero, nil
 	}
 }
+
+// BenchmarkScanLocalCancelLatency measures how long a scan of 192 MiB takes to
+// return once its ctx is cancelled from another goroutine (after 20 MiB), as
+// the metric cancel-ns/op.
+func BenchmarkScanLocalCancelLatency(b *testing.B) {
+	dir := bigTree(b, 3, 64<<20)
+	defer func() { hashChunkHook = nil }()
+	var total time.Duration
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		var chunks atomic.Int64
+		var at atomic.Pointer[time.Time]
+		hashChunkHook = func(int) {
+			if chunks.Add(1) == 20 {
+				go func() {
+					now := time.Now()
+					at.Store(&now)
+					cancel()
+				}()
+			}
+		}
+		_, err := scanLocal(ctx, dir)
+		require.ErrorIs(b, err, context.Canceled)
+		total += time.Since(*at.Load())
+		cancel()
+	}
+	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "cancel-ns/op")
+}
