@@ -89,9 +89,10 @@ func markedBlobs(t *testing.T, st *stStorage, cont, prefix string) int {
 	return n
 }
 
-// testUploadCancel cancels an upload of 300 files after 30 Put Blobs: the call
-// returns context.Canceled, at most one file per worker starts after the
-// cancel, no marker is written, and a retry completes the upload.
+// testUploadCancel cancels an Invoke while it uploads 300 files, after 30 Put
+// Blobs: Invoke returns context.Canceled, at most one file per worker starts
+// after the cancel, no marker is written, no job is posted, and a retry
+// completes the upload and the invoke.
 func testUploadCancel(t *testing.T, st *stStorage) {
 	const workers = 4
 	cont := st.newContainer(t)
@@ -104,20 +105,59 @@ func testUploadCancel(t *testing.T, st *stStorage) {
 	p := &cancelAfter{n: 30, cancel: cancel, match: func(r *http.Request) bool { return r.Method == http.MethodPut && r.URL.Host == st.host }}
 	c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, withPolicy(ClientOptions{UploadConcurrency: workers}, p))
 
-	err := runBounded(t, func() error { _, err := c.uploadLocal(ctx, inputs.LocalPath(root), nil); return err })
+	invoke := func(ctx context.Context) error {
+		_, err := c.Invoke(ctx, "heart-ep", InvokeRequest{Input: inputs.LocalPath(root)}, nil)
+		return err
+	}
+	err := runBounded(t, func() error { return invoke(ctx) })
 	latency := p.latency()
 	require.ErrorIs(t, err, context.Canceled)
+	f.mu.Lock()
+	assert.Empty(t, f.posts, "no job is posted")
+	f.mu.Unlock()
 	assert.LessOrEqual(t, p.after.Load(), int64(workers), "files started after the cancel")
 	blobs := st.blobs(t, cont, "LocalUpload/")
 	assert.Less(t, len(blobs), 300)
 	assert.Zero(t, markedBlobs(t, st, cont, "LocalUpload/"), "a cancelled upload is never marked completed")
-	t.Logf("upload of 300 files (%d workers): returned %v after cancel; %d Put Blob started after it; %d blobs stored", workers, latency, p.after.Load(), len(blobs))
+	t.Logf("Invoke uploading 300 files (%d workers): returned %v after cancel; %d Put Blob started after it; %d blobs stored", workers, latency, p.after.Load(), len(blobs))
 
-	// A retry uploads everything and marks it.
-	_, err = c.uploadLocal(context.Background(), inputs.LocalPath(root), nil)
-	require.NoError(t, err)
+	// A retry uploads everything, marks it and creates the job.
+	require.NoError(t, invoke(context.Background()))
+	f.mu.Lock()
+	assert.Len(t, f.posts, 1)
+	f.mu.Unlock()
 	assert.Len(t, st.blobs(t, cont, "LocalUpload/"), 300)
 	assert.Equal(t, 1, markedBlobs(t, st, cont, "LocalUpload/"))
+}
+
+// testUploadCancelLargeFile cancels the upload of one 48 MiB file (a single
+// Put Blob) once 8 MiB are sent: the call returns context.Canceled, no blob is
+// committed and no marker is written.
+func testUploadCancelLargeFile(t *testing.T, st *stStorage) {
+	cont := st.newContainer(t)
+	f := newSTFake(t)
+	f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
+	c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
+	dir := bigTree(t, 1, 48<<20)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var at time.Time
+	var sentAtCancel int64
+	progress := func(p UploadProgress) { // called from one goroutine at a time
+		if at.IsZero() && p.BytesDone >= 8<<20 {
+			at, sentAtCancel = time.Now(), p.BytesDone
+			cancel()
+		}
+	}
+	err := runBounded(t, func() error {
+		_, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "part0.bin")), progress)
+		return err
+	})
+	latency := time.Since(at)
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, at.IsZero())
+	assert.Empty(t, st.blobs(t, cont, "LocalUpload/"), "no blob is committed")
+	t.Logf("upload of one 48 MiB file: returned %v after cancel at %d MiB sent", latency, sentAtCancel>>20)
 }
 
 // testUploadChangedFile: a file that changes between hashing and upload (or

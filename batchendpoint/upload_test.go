@@ -151,6 +151,7 @@ func TestAzuriteStorage(t *testing.T) {
 	t.Run("data asset from heart-data.yml", func(t *testing.T) { testCreateDataAssetLocal(t, st) })
 	t.Run("download outputs", func(t *testing.T) { testDownloadOutputs(t, st) })
 	t.Run("upload cancelled", func(t *testing.T) { testUploadCancel(t, st) })
+	t.Run("upload of a large file cancelled", func(t *testing.T) { testUploadCancelLargeFile(t, st) })
 	t.Run("file changed between hash and upload", func(t *testing.T) { testUploadChangedFile(t, st) })
 	t.Run("download of 1,200 files cancelled", func(t *testing.T) { testDownloadCancel(t, st) })
 }
