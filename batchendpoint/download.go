@@ -12,7 +12,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
-	"golang.org/x/sync/errgroup"
+	"github.com/google/uuid"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
@@ -22,10 +22,15 @@ import (
 // keeping the output's relative paths (a uri_file output becomes one file named
 // after its blob). The location comes from the job's own details, read once more
 // when the handle doesn't know it yet or the job had not ended when last polled;
-// outputName "" picks the job's only output. Existing files are overwritten. The
-// output's datastore must be blob storage (AzureBlob or AzureDataLakeGen2); it is
-// read with the datastore's secrets or, for identity datastores, the client's
-// credential.
+// outputName "" picks the job's only output. The output's datastore must be
+// blob storage (AzureBlob or AzureDataLakeGen2); it is read with the
+// datastore's secrets or, for identity datastores, the client's credential.
+//
+// Existing files are overwritten: each file is written to a temporary name in
+// its folder and renamed once complete, so a failed or cancelled download
+// leaves no partial file and keeps an earlier file of that name. Once ctx is
+// done no further file starts, and the call returns as soon as the files in
+// flight have stopped.
 func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir string, options *DownloadOutputsOptions) (res DownloadOutputsResponse, err error) {
 	ctx, end := c.span(ctx, "Client.DownloadOutputs")
 	defer func() { end(err) }()
@@ -102,23 +107,18 @@ func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir 
 		return res, err
 	}
 	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(conc)
-	for _, it := range items {
-		dest := filepath.Join(dir, filepath.FromSlash(it.rel))
-		g.Go(func() error {
-			n, err := store.downloadFile(gctx, it.name, dest)
-			if err != nil {
-				return fmt.Errorf("downloading %s: %w", it.rel, err)
-			}
-			mu.Lock()
-			res.Files = append(res.Files, dest)
-			res.Bytes += n
-			mu.Unlock()
-			return nil
-		})
-	}
-	err = g.Wait()
+	err = forEachFile(ctx, len(items), conc, func(ctx context.Context, i int) error {
+		dest := filepath.Join(dir, filepath.FromSlash(items[i].rel))
+		n, err := store.downloadFile(ctx, items[i].name, dest)
+		if err != nil {
+			return fmt.Errorf("downloading %s: %w", items[i].rel, err)
+		}
+		mu.Lock()
+		res.Files = append(res.Files, dest)
+		res.Bytes += n
+		mu.Unlock()
+		return nil
+	})
 	sort.Strings(res.Files)
 	return res, err
 }
@@ -194,25 +194,47 @@ func isFolderMarker(md map[string]*string) bool {
 	return false
 }
 
+// downloadTempHook, when set by a test, is called with each temporary file's
+// path once it has been created.
+var downloadTempHook func(tmp string)
+
+// downloadFile writes blob name to dest through a temporary file in dest's
+// folder, renamed over dest only once complete: a failed or cancelled download
+// leaves neither a partial file nor a truncated earlier dest.
 func (s *blobStore) downloadFile(ctx context.Context, name, dest string) (n int64, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return 0, err
 	}
-	f, err := os.Create(dest)
+	tmp := filepath.Join(filepath.Dir(dest), "."+filepath.Base(dest)+"."+uuid.NewString()[:8]+".partial")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return 0, err
 	}
+	if downloadTempHook != nil {
+		downloadTempHook(tmp)
+	}
 	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if f != nil {
+			_ = f.Close()
 		}
 		if err != nil {
-			_ = os.Remove(dest) // no partial files
+			_ = os.Remove(tmp)
 		}
 	}()
 	n, err = s.cc.NewBlobClient(name).DownloadFile(ctx, f, &blob.DownloadFileOptions{Concurrency: 4})
 	if err != nil {
 		return 0, s.scrub(err)
+	}
+	err = f.Close()
+	f = nil
+	if err != nil {
+		return 0, err
+	}
+	if err = os.Rename(tmp, dest); err != nil {
+		return 0, err
 	}
 	return n, nil
 }

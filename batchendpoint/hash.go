@@ -1,17 +1,21 @@
 package batchendpoint
 
 import (
+	"context"
 	"crypto/md5" //nolint:gosec // the upload convention is MD5; it names a folder, it protects nothing
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/azmlbatch/azmlbatch/internal/localfs"
 )
 
 // The upload convention of azure-ai-ml (service contract 5.1): local data goes to
@@ -22,9 +26,11 @@ const uploadHashSeed = "Initialize for october 2021 AML CLI version"
 
 // localFile is one file of a local upload.
 type localFile struct {
-	abs  string // path to read (symlinks resolved by the OS on open)
-	rel  string // slash-separated path below the uploaded folder; the base name for a file
-	size int64
+	abs   string // path to read (symlinks resolved by the OS on open)
+	rel   string // slash-separated path below the uploaded folder; the base name for a file
+	shown string // the path as the user gave it, joined with rel, for messages
+	size  int64
+	stamp fileStamp // the file as hashed (or listed), checked again by the upload
 }
 
 // localTree is what a local path uploads: its content hash and its files in the
@@ -37,8 +43,16 @@ type localTree struct {
 	bytes int64
 }
 
+// hashChunkSize is how much is hashed between two checks of ctx: MD5 runs at
+// several hundred MB/s, so a chunk takes a few milliseconds at most.
+const hashChunkSize = 1 << 20
+
+// hashChunkHook, when set by a test, is called after each chunk is hashed.
+var hashChunkHook func(n int)
+
 // scanLocal hashes path as azure-ai-ml's get_object_hash does and lists the
-// files to upload.
+// files to upload. It checks ctx before it starts, between entries and between
+// chunks of hashChunkSize, so a cancel stops it within one chunk.
 //
 // File: MD5(seed || content). Folder: MD5 over the folder's entries, sorted by
 // lower-cased path; each entry not excluded by the ignore file adds its name,
@@ -51,44 +65,65 @@ type localTree struct {
 // read, as in azure-ai-ml. For the hash the rules apply to every entry, folders
 // included; for the upload only to files (so "!dir/keep" re-includes dir/keep in
 // the upload but not in the hash, a quirk kept for compatible hashes).
-func scanLocal(path string) (*localTree, error) {
+//
+// What cannot be uploaded is reported as by checkLocalInput (a *ValidationError
+// naming the path): special files, symbolic link cycles, nothing to upload.
+func scanLocal(ctx context.Context, path string) (*localTree, error) {
+	h := md5.New() //nolint:gosec // see uploadHashSeed
+	h.Write([]byte(uploadHashSeed))
+	return walkLocal(ctx, path, h)
+}
+
+// walkLocal lists what path uploads; with h nil it hashes nothing and only
+// opens (and at once closes) each file to upload, to check that it is readable.
+func walkLocal(ctx context.Context, path string, h hash.Hash) (*localTree, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, &ValidationError{Problem: "the local path is empty", Fix: "give the path of a file or folder to upload"}
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, err
+		return nil, statError(path, err)
 	}
-	h := md5.New() //nolint:gosec // see uploadHashSeed
-	h.Write([]byte(uploadHashSeed))
 	t := &localTree{base: filepath.Base(abs), isDir: fi.IsDir()}
+	w := &treeWalker{ctx: ctx, h: h, root: path, onStack: map[string]bool{}}
+	if h != nil {
+		w.buf = make([]byte, hashChunkSize)
+	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s is neither a regular file nor a folder", path)
+			return nil, specialFile(path, fi.Mode(), "the local path")
 		}
-		if err := hashFile(h, abs); err != nil {
+		lf := localFile{abs: abs, rel: t.base, shown: path, size: fi.Size(), stamp: stampOf(fi)}
+		if err := w.readFile(&lf); err != nil {
 			return nil, err
 		}
-		t.files = []localFile{{abs: abs, rel: t.base, size: fi.Size()}}
-		t.bytes = fi.Size()
-		t.hash = hex.EncodeToString(h.Sum(nil))
+		t.files = []localFile{lf}
+		t.bytes = lf.size
+		if h != nil {
+			t.hash = hex.EncodeToString(h.Sum(nil))
+		}
 		return t, nil
 	}
 	// azure-ai-ml names a folder upload after the resolved folder.
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		t.base = filepath.Base(real)
 	}
-	ign, err := loadIgnoreFile(abs)
+	w.ign, w.ignName, err = loadIgnoreFile(abs)
 	if err != nil {
 		return nil, err
 	}
-	w := &treeWalker{h: h, ign: ign, onStack: map[string]bool{}}
 	if err := w.walk(abs, "", true); err != nil {
 		return nil, err
 	}
-	if len(w.files) == 0 {
-		return nil, fmt.Errorf("the folder %s holds no files to upload (empty, or every file is excluded by its ignore file)", path)
+	if err := w.checkSomethingToUpload(); err != nil {
+		return nil, err
 	}
 	// azure-ai-ml sorts the upload list by local path; the first entry is the indicator.
 	sort.Slice(w.files, func(i, j int) bool { return w.files[i].rel < w.files[j].rel })
@@ -96,25 +131,30 @@ func scanLocal(path string) (*localTree, error) {
 	for _, f := range w.files {
 		t.bytes += f.size
 	}
-	t.hash = hex.EncodeToString(h.Sum(nil))
+	if h != nil {
+		t.hash = hex.EncodeToString(h.Sum(nil))
+	}
 	return t, nil
 }
 
-func hashFile(h hash.Hash, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(h, f)
-	return err
-}
-
 type treeWalker struct {
-	h       hash.Hash
+	ctx     context.Context
+	h       hash.Hash // nil: list and check only
+	buf     []byte
+	root    string // the uploaded path as given, for messages
 	ign     *ignoreRules
+	ignName string          // ".amlignore" or ".gitignore" when ign is set
 	onStack map[string]bool // resolved folders being walked, against symlink cycles
 	files   []localFile
+	ignored int // regular files the ignore rules exclude from the upload
+}
+
+// shown is rel joined to the path as the user gave it.
+func (w *treeWalker) shown(rel string) string {
+	if rel == "" {
+		return w.root
+	}
+	return filepath.Join(w.root, filepath.FromSlash(rel))
 }
 
 // walk visits dir (rel is its slash path below the root, "" for the root).
@@ -123,17 +163,19 @@ type treeWalker struct {
 func (w *treeWalker) walk(dir, rel string, hashing bool) error {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return err
+		return statError(w.shown(rel), err)
 	}
 	if w.onStack[real] {
-		return fmt.Errorf("symbolic link cycle at %s", dir)
+		return &ValidationError{Value: w.shown(rel),
+			Problem: fmt.Sprintf("this symbolic link inside the local folder %s leads back to a folder that contains it (a cycle), so the folder never ends", w.root),
+			Fix:     "remove the link, point it outside the folder, or exclude it in the folder's .amlignore"}
 	}
 	w.onStack[real] = true
 	defer delete(w.onStack, real)
 
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return &ValidationError{Value: w.shown(rel), Problem: "cannot list this local folder: " + osProblem(err), Fix: "make it readable, or exclude it in the folder's .amlignore"}
 	}
 	names := make([]string, len(entries))
 	for i, e := range entries {
@@ -148,13 +190,17 @@ func (w *treeWalker) walk(dir, rel string, hashing bool) error {
 		return names[i] < names[j]
 	})
 	for _, name := range names {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
 		abs := filepath.Join(dir, name)
 		childRel := name
 		if rel != "" {
 			childRel = rel + "/" + name
 		}
-		hashThis := hashing && !w.ign.excluded(childRel)
-		if hashThis {
+		excluded := w.ign.excluded(childRel)
+		hashThis := hashing && !excluded
+		if hashThis && w.h != nil {
 			w.h.Write([]byte(name))
 		}
 		fi, err := os.Stat(abs) // follows symlinks
@@ -162,7 +208,10 @@ func (w *treeWalker) walk(dir, rel string, hashing bool) error {
 			if errors.Is(err, os.ErrNotExist) {
 				continue // a dangling symlink: azure-ai-ml hashes its name and nothing else
 			}
-			return err
+			if excluded {
+				continue // neither hashed nor uploaded, whatever it is
+			}
+			return statError(w.shown(childRel), err)
 		}
 		switch {
 		case fi.IsDir():
@@ -170,17 +219,120 @@ func (w *treeWalker) walk(dir, rel string, hashing bool) error {
 				return err
 			}
 		case fi.Mode().IsRegular():
-			if hashThis {
-				if err := hashFile(w.h, abs); err != nil {
+			if excluded {
+				w.ignored++
+				continue
+			}
+			lf := localFile{abs: abs, rel: childRel, shown: w.shown(childRel), size: fi.Size(), stamp: stampOf(fi)}
+			if hashThis || w.h == nil {
+				if err := w.readFile(&lf); err != nil {
 					return err
 				}
 			}
-			if !w.ign.excluded(childRel) {
-				w.files = append(w.files, localFile{abs: abs, rel: childRel, size: fi.Size()})
-			}
+			w.files = append(w.files, lf)
+		case !excluded:
+			// Never opened: reading a FIFO blocks until a writer comes.
+			return specialFile(w.shown(childRel), fi.Mode(), "this file inside the local folder "+w.root)
 		}
 	}
 	return nil
+}
+
+// readFile hashes lf (or, with no hash, opens and closes it to prove it is
+// readable) and records what the file looked like for the upload's check.
+func (w *treeWalker) readFile(lf *localFile) error {
+	f, fi, err := openRegular(lf.abs)
+	if err != nil {
+		var se *localfs.SpecialFileError
+		if errors.As(err, &se) {
+			return specialFile(lf.shown, se.Mode, "this local file")
+		}
+		return &ValidationError{Value: lf.shown, Problem: "cannot read this local file: " + osProblem(err), Fix: "make it readable, or exclude it in the folder's .amlignore"}
+	}
+	defer f.Close()
+	if w.h == nil {
+		lf.size, lf.stamp = fi.Size(), stampOf(fi)
+		return nil
+	}
+	for {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		n, err := f.Read(w.buf)
+		w.h.Write(w.buf[:n])
+		if hashChunkHook != nil && n > 0 {
+			hashChunkHook(n)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", lf.shown, err)
+		}
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !stampOf(fi).matches(after) {
+		return &localChangedError{path: lf.shown, while: "it was being hashed"}
+	}
+	lf.size, lf.stamp = after.Size(), stampOf(after)
+	return nil
+}
+
+// checkSomethingToUpload rejects a folder that would upload nothing, or
+// nothing but its own ignore file.
+func (w *treeWalker) checkSomethingToUpload() error {
+	data := 0
+	for _, f := range w.files {
+		if f.rel != ".amlignore" && f.rel != ".gitignore" {
+			data++
+		}
+	}
+	switch {
+	case data > 0:
+		return nil
+	case w.ignored > 0:
+		ign := filepath.Join(w.root, w.ignName)
+		return &ValidationError{Value: w.root,
+			Problem: fmt.Sprintf("every file in the local folder is excluded by its ignore file %s, so nothing would be uploaded", ign),
+			Fix:     fmt.Sprintf("remove or narrow the patterns in %s that match the input files (a later \"!pattern\" line re-includes files), or point at another folder", ign)}
+	case len(w.files) > 0:
+		return &ValidationError{Value: w.root, Problem: "the local folder holds no files but its ignore file", Fix: "put the input files in it, or point at another folder"}
+	}
+	return &ValidationError{Value: w.root, Problem: "the local folder holds no files", Fix: "put the input files in it, or point at another folder"}
+}
+
+// specialFile is the error for a FIFO, device or socket where data is expected.
+func specialFile(shown string, mode fs.FileMode, what string) *ValidationError {
+	return &ValidationError{Value: shown,
+		Problem: fmt.Sprintf("%s is %s: only regular files and folders can be uploaded, and reading it could block or never end", what, localfs.Describe(mode)),
+		Fix:     "remove it, or exclude it in the folder's .amlignore"}
+}
+
+// statError turns a failed Stat of a path the user named (or one found inside
+// it) into a ValidationError.
+func statError(shown string, err error) *ValidationError {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &ValidationError{Value: shown, Problem: "there is no file or folder at this local path", Fix: "check the path (relative paths are read from the current directory)"}
+	case isLinkLoop(err):
+		return &ValidationError{Value: shown, Problem: "this symbolic link cannot be resolved: its chain of links loops", Fix: "remove the link or point it at a real file or folder"}
+	case errors.Is(err, fs.ErrPermission):
+		return &ValidationError{Value: shown, Problem: "cannot read this local path: permission denied", Fix: "make it readable (or run as a user who can read it)"}
+	}
+	return &ValidationError{Value: shown, Problem: "cannot read this local path: " + osProblem(err), Fix: "check the path and its permissions"}
+}
+
+// osProblem is the reason of an *fs.PathError without the path, which the
+// ValidationError already names.
+func osProblem(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // ignoreRules are the patterns of one .amlignore or .gitignore, in file order.
@@ -193,19 +345,33 @@ type ignorePattern struct {
 	include bool // false for a negated (!) pattern
 }
 
-// loadIgnoreFile reads dir/.amlignore, else dir/.gitignore; nil when neither exists.
-func loadIgnoreFile(dir string) (*ignoreRules, error) {
+// loadIgnoreFile reads dir/.amlignore, else dir/.gitignore (nil when neither
+// exists) and returns the rules with the file's name.
+func loadIgnoreFile(dir string) (*ignoreRules, string, error) {
 	for _, name := range []string{".amlignore", ".gitignore"} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) {
+		p := filepath.Join(dir, name)
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
+		f, _, err := openRegular(p) // never a FIFO: reading it would block
 		if err != nil {
-			return nil, err
+			var se *localfs.SpecialFileError
+			if errors.As(err, &se) {
+				return nil, "", specialFile(p, se.Mode, "the ignore file")
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // a dangling link, as azure-ai-ml's exists() check
+			}
+			return nil, "", &ValidationError{Value: p, Problem: "cannot read the ignore file: " + osProblem(err), Fix: "make it readable or remove it"}
 		}
-		return parseIgnore(string(b)), nil
+		b, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, "", err
+		}
+		return parseIgnore(string(b)), name, nil
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 func parseIgnore(text string) *ignoreRules {

@@ -1,9 +1,14 @@
 package batchendpoint
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,7 +77,7 @@ func TestUploadHashPinned(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			tree, err := scanLocal(filepath.Join(root, tc.path))
+			tree, err := scanLocal(context.Background(), filepath.Join(root, tc.path))
 			require.NoError(t, err)
 			if !tc.skipCheck {
 				assert.Equal(t, tc.hash, tree.hash)
@@ -93,17 +98,17 @@ func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("content change changes the hash", func(t *testing.T) {
 		a := writeTree(t, map[string]string{"d/x.txt": "1"})
 		b := writeTree(t, map[string]string{"d/x.txt": "2"})
-		ta, err := scanLocal(filepath.Join(a, "d"))
+		ta, err := scanLocal(context.Background(), filepath.Join(a, "d"))
 		require.NoError(t, err)
-		tb, err := scanLocal(filepath.Join(b, "d"))
+		tb, err := scanLocal(context.Background(), filepath.Join(b, "d"))
 		require.NoError(t, err)
 		assert.NotEqual(t, ta.hash, tb.hash)
 	})
 	t.Run("the folder's own name is not hashed", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"one/x.txt": "1", "two/x.txt": "1"})
-		ta, err := scanLocal(filepath.Join(root, "one"))
+		ta, err := scanLocal(context.Background(), filepath.Join(root, "one"))
 		require.NoError(t, err)
-		tb, err := scanLocal(filepath.Join(root, "two"))
+		tb, err := scanLocal(context.Background(), filepath.Join(root, "two"))
 		require.NoError(t, err)
 		assert.Equal(t, ta.hash, tb.hash)
 		assert.NotEqual(t, ta.base, tb.base)
@@ -111,7 +116,7 @@ func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("symlinked file is hashed and uploaded by content", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"target.txt": "T", "d/real.txt": "R"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "target.txt"), filepath.Join(root, "d", "link.txt")))
-		tree, err := scanLocal(filepath.Join(root, "d"))
+		tree, err := scanLocal(context.Background(), filepath.Join(root, "d"))
 		require.NoError(t, err)
 		require.Len(t, tree.files, 2)
 		assert.Equal(t, "link.txt", tree.files[0].rel)
@@ -120,13 +125,19 @@ func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("symlink cycle is an error", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"d/x.txt": "1"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "d"), filepath.Join(root, "d", "loop")))
-		_, err := scanLocal(filepath.Join(root, "d"))
-		require.ErrorContains(t, err, "cycle")
+		_, err := scanLocal(context.Background(), filepath.Join(root, "d"))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, filepath.Join(root, "d", "loop"), ve.Value)
+		assert.Contains(t, ve.Problem, "(a cycle)")
 	})
 	t.Run("everything ignored is an error", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"d/.amlignore": "*\n", "d/x.txt": "1"})
-		_, err := scanLocal(filepath.Join(root, "d"))
-		require.ErrorContains(t, err, "no files to upload")
+		_, err := scanLocal(context.Background(), filepath.Join(root, "d"))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, filepath.Join(root, "d"), ve.Value)
+		assert.Contains(t, ve.Problem, "every file in the local folder is excluded by its ignore file "+filepath.Join(root, "d", ".amlignore"))
 	})
 }
 
@@ -175,4 +186,176 @@ func TestIgnorePatterns(t *testing.T) {
 		r = parseIgnore("!keep.tmp\n*.tmp\n")
 		assert.True(t, r.excluded("keep.tmp"))
 	})
+}
+
+// bigTree writes n files of size bytes (sparse: reading them costs MD5 time,
+// not disk) in a new folder "big" and returns its path.
+func bigTree(t testing.TB, n int, size int64) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "big")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	for i := range n {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("part%d.bin", i)))
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(size))
+		require.NoError(t, f.Close())
+	}
+	return dir
+}
+
+// setHashHook installs hashChunkHook for one test.
+func setHashHook(t *testing.T, fn func(n int)) {
+	t.Helper()
+	hashChunkHook = fn
+	t.Cleanup(func() { hashChunkHook = nil })
+}
+
+// runBounded runs fn and fails the test if it takes longer than a bound that
+// only a hang reaches (this is no latency assertion: that is logged).
+func runBounded(t *testing.T, fn func() error) error {
+	t.Helper()
+	_, err := withHangGuardFor(t, 10*time.Second, func() (struct{}, error) { return struct{}{}, fn() })
+	return err
+}
+
+// TestScanLocalCancel hashes 192 MiB (the size in the issue): a ctx cancelled
+// beforehand hashes nothing; a cancel during hashing stops it within the chunk
+// being hashed. The latency from cancel to return is logged, not asserted.
+func TestScanLocalCancel(t *testing.T) {
+	dir := bigTree(t, 3, 64<<20)
+
+	t.Run("cancelled beforehand hashes nothing", func(t *testing.T) {
+		var chunks atomic.Int64
+		setHashHook(t, func(int) { chunks.Add(1) })
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		start := time.Now()
+		_, err := scanLocal(ctx, dir)
+		t.Logf("returned %v after the call with a cancelled ctx", time.Since(start))
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Zero(t, chunks.Load())
+	})
+	t.Run("cancel at a chunk stops before the next", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var chunks atomic.Int64
+		setHashHook(t, func(int) {
+			if chunks.Add(1) == 5 {
+				cancel()
+			}
+		})
+		_, err := scanLocal(ctx, dir)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, int64(5), chunks.Load())
+	})
+	t.Run("cancel from another goroutine", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var chunks, afterCancel atomic.Int64
+		var cancelled atomic.Bool
+		started := make(chan struct{})
+		setHashHook(t, func(int) {
+			if chunks.Add(1) == 20 {
+				close(started)
+			}
+			if cancelled.Load() {
+				afterCancel.Add(1)
+			}
+		})
+		var cancelAt time.Time
+		go func() {
+			<-started
+			cancelAt = time.Now()
+			cancel()
+			cancelled.Store(true)
+		}()
+		err := runBounded(t, func() error { _, err := scanLocal(ctx, dir); return err })
+		latency := time.Since(cancelAt)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.LessOrEqual(t, afterCancel.Load(), int64(1), "at most the chunk in flight is hashed after cancel")
+		assert.Less(t, chunks.Load(), int64(192), "the scan stopped before the end")
+		t.Logf("hashing 192 MiB: returned %v after cancel (%d MiB hashed)", latency, chunks.Load())
+	})
+}
+
+// TestScanLocalChangeWhileHashing: a file written to while it is hashed is
+// reported, naming it, instead of yielding a hash of mixed content.
+func TestScanLocalChangeWhileHashing(t *testing.T) {
+	dir := bigTree(t, 1, 3<<20)
+	file := filepath.Join(dir, "part0.bin")
+	var once sync.Once
+	setHashHook(t, func(int) {
+		once.Do(func() {
+			f, err := os.OpenFile(file, os.O_WRONLY, 0)
+			require.NoError(t, err)
+			_, err = f.WriteAt([]byte("changed"), 2<<20)
+			require.NoError(t, err)
+			require.NoError(t, f.Close())
+			// Make the change visible even on a coarse mtime clock.
+			require.NoError(t, os.Chtimes(file, time.Now(), time.Now().Add(time.Hour)))
+		})
+	})
+	_, err := scanLocal(context.Background(), dir)
+	var ce *localChangedError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, file, ce.path)
+	assert.Contains(t, err.Error(), file+" changed while it was being hashed")
+	assert.Contains(t, err.Error(), "retry")
+}
+
+// withHangGuard runs fn and fails the test if it has not returned after a
+// minute: a blocked open of a FIFO would otherwise hang the whole run.
+func withHangGuard[T any](t *testing.T, fn func() (T, error)) (T, error) {
+	t.Helper()
+	return withHangGuardFor(t, time.Minute, fn)
+}
+
+// withHangGuardFor is withHangGuard with another bound.
+func withHangGuardFor[T any](t *testing.T, bound time.Duration, fn func() (T, error)) (T, error) {
+	t.Helper()
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-time.After(bound):
+		t.Fatal("the call blocked")
+		var zero T
+		return zero, nil
+	}
+}
+
+// BenchmarkScanLocalCancelLatency measures how long a scan of 192 MiB takes to
+// return once its ctx is cancelled from another goroutine (after 20 MiB), as
+// the metric cancel-ns/op.
+func BenchmarkScanLocalCancelLatency(b *testing.B) {
+	dir := bigTree(b, 3, 64<<20)
+	defer func() { hashChunkHook = nil }()
+	var total time.Duration
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		var chunks atomic.Int64
+		var at atomic.Pointer[time.Time]
+		hashChunkHook = func(int) {
+			if chunks.Add(1) == 20 {
+				go func() {
+					now := time.Now()
+					at.Store(&now)
+					cancel()
+				}()
+			}
+		}
+		_, err := scanLocal(ctx, dir)
+		require.ErrorIs(b, err, context.Canceled)
+		total += time.Since(*at.Load())
+		cancel()
+	}
+	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "cancel-ns/op")
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/google/uuid"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/localfs"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
@@ -52,16 +52,19 @@ const (
 
 // uploadLocal uploads a local file or folder to the workspace's default datastore
 // (unless an identical upload is already there) and returns its azureml:// URI.
-// progress, if set, is called from one goroutine at a time.
+// progress, if set, is called from one goroutine at a time. A cancel of ctx
+// stops the hashing within a chunk and the upload before its next file; a file
+// that changed after it was hashed fails the upload (see uploadFile). Either
+// way the completed marker is not written, so the next upload starts over.
 func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, progress func(UploadProgress)) (uri string, err error) {
 	ctx, end := c.span(ctx, "Client.uploadLocal")
 	defer func() { end(err) }()
 	if err := in.Validate(); err != nil {
 		return "", err
 	}
-	tree, err := scanLocal(in.Path())
+	tree, err := scanLocal(ctx, in.Path())
 	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", in.Path(), err)
+		return "", err
 	}
 	ds, err := c.GetDefaultDatastore(ctx, nil)
 	if err != nil {
@@ -98,18 +101,17 @@ func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, prog
 	}
 	pt.report()
 
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.uploadConcurrency())
-	for i := range tree.files {
-		g.Go(func() error {
-			if err := store.uploadFile(gctx, tree.files[i].abs, names[i], func(n int64) { pt.bytes(i, n) }); err != nil {
-				return fmt.Errorf("uploading %s to datastore %s: %w", tree.files[i].rel, ds.Name, err)
-			}
-			pt.fileDone(i, tree.files[i].size)
-			return nil
-		})
+	err = forEachFile(ctx, len(tree.files), c.uploadConcurrency(), func(ctx context.Context, i int) error {
+		if err := store.uploadFile(ctx, tree.files[i], names[i], func(n int64) { pt.bytes(i, n) }); err != nil {
+			return fmt.Errorf("uploading %s to datastore %s: %w", tree.files[i].rel, ds.Name, err)
+		}
+		pt.fileDone(i, tree.files[i].size)
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
-	if err := g.Wait(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	// The marker goes on last: a partial upload stays unconfirmed and is redone next time.
@@ -300,14 +302,50 @@ func (s *blobStore) uploadCompleted(ctx context.Context, name string) (bool, err
 	return false, nil
 }
 
-func (s *blobStore) uploadFile(ctx context.Context, path, name string, progress func(int64)) error {
-	f, err := os.Open(path)
+// Test hooks around one file's upload: before it is opened, and after its
+// content was sent but before it is checked again.
+var (
+	uploadOpenHook func(path string)
+	uploadSentHook func(path string)
+)
+
+// uploadFile sends lf to blob name. The open file must still be the one that
+// was hashed, before and after sending: otherwise the blob would hold content
+// that does not match the hash in its name.
+func (s *blobStore) uploadFile(ctx context.Context, lf localFile, name string, progress func(int64)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if uploadOpenHook != nil {
+		uploadOpenHook(lf.abs)
+	}
+	f, fi, err := openRegular(lf.abs)
 	if err != nil {
+		var se *localfs.SpecialFileError
+		if errors.As(err, &se) || errors.Is(err, os.ErrNotExist) {
+			return &localChangedError{path: lf.shown, while: "it was waiting to be uploaded"}
+		}
 		return err
 	}
 	defer f.Close()
+	if !lf.stamp.matches(fi) {
+		return &localChangedError{path: lf.shown, while: "it was waiting to be uploaded"}
+	}
 	_, err = s.cc.NewBlockBlobClient(name).UploadFile(ctx, f, &blockblob.UploadFileOptions{Concurrency: 4, Progress: progress})
-	return s.scrub(err)
+	if err != nil {
+		return s.scrub(err)
+	}
+	if uploadSentHook != nil {
+		uploadSentHook(lf.abs)
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !lf.stamp.matches(after) {
+		return &localChangedError{path: lf.shown, while: "it was being uploaded"}
+	}
+	return nil
 }
 
 func (s *blobStore) markCompleted(ctx context.Context, name string) error {

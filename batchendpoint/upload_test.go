@@ -150,6 +150,10 @@ func TestAzuriteStorage(t *testing.T) {
 	t.Run("datastore types", func(t *testing.T) { testUploadDatastoreTypes(t, st) })
 	t.Run("data asset from heart-data.yml", func(t *testing.T) { testCreateDataAssetLocal(t, st) })
 	t.Run("download outputs", func(t *testing.T) { testDownloadOutputs(t, st) })
+	t.Run("upload cancelled", func(t *testing.T) { testUploadCancel(t, st) })
+	t.Run("upload of a large file cancelled", func(t *testing.T) { testUploadCancelLargeFile(t, st) })
+	t.Run("file changed between hash and upload", func(t *testing.T) { testUploadChangedFile(t, st) })
+	t.Run("download of 1,200 files cancelled", func(t *testing.T) { testDownloadCancel(t, st) })
 }
 
 func testUploadFolderOnce(t *testing.T, st *stStorage) {
@@ -175,7 +179,7 @@ func testUploadFolderOnce(t *testing.T, st *stStorage) {
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 		total += int64(len(content))
 	}
-	tree, err := scanLocal(root)
+	tree, err := scanLocal(context.Background(), root)
 	require.NoError(t, err)
 	prefix := "LocalUpload/" + tree.hash + "/batch/"
 	wantURI := "azureml://datastores/workspaceblobstore/paths/" + prefix
@@ -228,7 +232,7 @@ func testUploadFile(t *testing.T, st *stStorage) {
 	c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, &ClientOptions{UploadConcurrency: 2})
 	file := filepath.Join(t.TempDir(), "heart.csv")
 	require.NoError(t, os.WriteFile(file, []byte("age,sex\n63,1\n"), 0o644))
-	tree, err := scanLocal(file)
+	tree, err := scanLocal(context.Background(), file)
 	require.NoError(t, err)
 
 	var p progressLog
@@ -372,7 +376,7 @@ func mustParseQuery(t *testing.T, q string) url.Values {
 func testUploadMarker(t *testing.T, st *stStorage) {
 	ctx := context.Background()
 	dir := writeTree(t, map[string]string{"x/a.txt": "a", "x/b.txt": "b"})
-	tree, err := scanLocal(filepath.Join(dir, "x"))
+	tree, err := scanLocal(context.Background(), filepath.Join(dir, "x"))
 	require.NoError(t, err)
 	indicator := "LocalUpload/" + tree.hash + "/x/a.txt"
 	tests := []struct {
@@ -455,7 +459,7 @@ func testCreateDataAssetLocal(t *testing.T, st *stStorage) {
 	dir := writeTree(t, map[string]string{"heart-data.yml": heartDataYML, "data/heart-1.csv": "age\n63\n", "data/heart-2.csv": "age\n37\n"})
 	spec, err := LoadDataAssetSpec(filepath.Join(dir, "heart-data.yml"))
 	require.NoError(t, err)
-	tree, err := scanLocal(filepath.Join(dir, "data"))
+	tree, err := scanLocal(context.Background(), filepath.Join(dir, "data"))
 	require.NoError(t, err)
 	wantURI := "azureml://datastores/workspaceblobstore/paths/LocalUpload/" + tree.hash + "/data/"
 

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package batchendpoint
+
+import "strings"
+
+// isLinkLoop reports a path whose symbolic links loop; Windows has no ELOOP
+// errno, so the OS's message is matched.
+func isLinkLoop(err error) bool {
+	return err != nil && strings.Contains(strings.ToLower(err.Error()), "too many levels of symbolic links")
+}
