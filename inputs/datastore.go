@@ -76,8 +76,8 @@ func (d DatastoreInput) Kind() Kind { return d.kind }
 // Mode returns the input mode ("" = deployment default).
 func (d DatastoreInput) Mode() Mode { return d.mode }
 
-// String returns the URI.
-func (d DatastoreInput) String() string { return redact.URL(d.uri) }
+// String returns the URI with secrets redacted.
+func (d DatastoreInput) String() string { return redact.String(d.uri) }
 
 var datastoreName = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
 
