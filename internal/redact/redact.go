@@ -488,8 +488,10 @@ func b64URLRun(s string, j int) int {
 	return j
 }
 
+// hasPrefixFold reports whether s starts with prefix, ignoring ASCII case.
+// prefix is lower case; the first byte is compared before calling EqualFold.
 func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+	return len(s) >= len(prefix) && (s[0]|0x20 == prefix[0] || s[0] == prefix[0]) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // looksLikeCredential tells a token from a word: it has a digit or symbol, or
