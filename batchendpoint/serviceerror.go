@@ -1,6 +1,7 @@
 package batchendpoint
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -61,4 +62,18 @@ func redactHeader(h http.Header) http.Header {
 		out[k] = c
 	}
 	return out
+}
+
+// Format prints the error redacted for every verb, %#v included: Code and
+// Message are service text that may quote a secret, whichever way the service
+// reported them.
+func (e *JobFailedError) Format(f fmt.State, verb rune) {
+	switch {
+	case e == nil:
+		_, _ = io.WriteString(f, "<nil>")
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprintf(f, "&batchendpoint.JobFailedError{Job:%#v, Code:%q, Message:%q}", e.Job, redact.String(e.Code), redact.String(e.Message))
+	default:
+		_, _ = io.WriteString(f, redact.String(e.Error()))
+	}
 }

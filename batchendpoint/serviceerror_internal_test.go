@@ -72,6 +72,20 @@ func TestJobDetailsFormatRedacts(t *testing.T) {
 	assert.Contains(t, d.Tags["src"], "S3CR3T", "the fields keep their values")
 }
 
+// TestJobFailedErrorFormatRedacts: a failure message that reached the error
+// unredacted (from a job's properties.error) still prints redacted.
+func TestJobFailedErrorFormatRedacts(t *testing.T) {
+	e := &JobFailedError{Job: JobDetails{Name: "batchjob-1", Status: JobStatusFailed}, Code: "UserError", Message: "cannot open " + testSAS}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		out := fmt.Sprintf(verb, e)
+		assert.NotContains(t, out, "S3CR3T", verb)
+	}
+	assert.Contains(t, fmt.Sprintf("%v", e), "batch job batchjob-1 ended Failed (UserError): cannot open https://acct.blob.core.windows.net/data/heart.csv?sv=2024-01-01&sr=c&sig=REDACTED")
+	assert.Contains(t, fmt.Sprintf("%#v", e), `&batchendpoint.JobFailedError{Job:`)
+	var nilErr *JobFailedError
+	assert.Equal(t, "<nil>", fmt.Sprintf("%v", nilErr))
+}
+
 func TestWithoutBodyLogging(t *testing.T) {
 	var o ClientOptions
 	o.Logging.IncludeBody = true
