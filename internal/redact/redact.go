@@ -163,11 +163,14 @@ func value(s string, v int) int {
 			}
 			j += 3
 		case c == '\\':
-			switch {
-			case strings.HasPrefix(s[j:], `\/`):
-				j += 2
-			case hasPrefixFold(s[j:], `\u002b`) || hasPrefixFold(s[j:], `\u002f`) || hasPrefixFold(s[j:], `\u003d`):
-				j += 6
+			// An escaped base64 character, escaped once or more (JSON in JSON):
+			// the whole backslash run goes, so no escape is split.
+			n := backslashes(s, j)
+			switch r := s[j+n:]; {
+			case strings.HasPrefix(r, "/"):
+				j += n + 1
+			case hasPrefixFold(r, "u002b") || hasPrefixFold(r, "u002f") || hasPrefixFold(r, "u003d"):
+				j += n + 5
 			default:
 				return j
 			}
@@ -186,11 +189,20 @@ func equals(s string, k int) int {
 	case '%':
 		return percentOf(s, k, "3d")
 	case '\\':
-		if hasPrefixFold(s[k:], `\u003d`) {
-			return 6
+		if n := backslashes(s, k); hasPrefixFold(s[k+n:], "u003d") {
+			return n + 5
 		}
 	}
 	return 0
+}
+
+// backslashes is the length of the run of backslashes at j.
+func backslashes(s string, j int) int {
+	n := 0
+	for j+n < len(s) && s[j+n] == '\\' {
+		n++
+	}
+	return n
 }
 
 // percentOf returns the length of %XX (hex, any case) at k, percent-encoded any

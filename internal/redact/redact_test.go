@@ -48,6 +48,8 @@ func TestString(t *testing.T) {
 		{"JSON-escaped = and upper hex", `{"uri":"https://a/c?sv\u003D1\u0026SIG\u003Dabc\u002b\u002Fx\u0026se\u003d2"}`, `{"uri":"https://a/c?sv\u003D1\u0026SIG\u003DREDACTED\u0026se\u003d2"}`},
 		{"JSON-escaped slashes in value", `"https:\/\/a\/c?sv=1&sig=ab\/cd"`, `"https:\/\/a\/c?sv=1&sig=REDACTED"`},
 		{"JSON in a JSON string", `{"message":"{\"Uri\":\"https://a/c?sp=r&sig=SECRET\"}"}`, `{"message":"{\"Uri\":\"https://a/c?sp=r&sig=REDACTED\"}"}`},
+		{"JSON in JSON, escapes escaped", `{"m":"{\"u\":\"a?sv\\u003d1\\u0026sig\\u003dab\\u002Bc\\\/d\\u0026se\\u003d2\"}"}`, `{"m":"{\"u\":\"a?sv\\u003d1\\u0026sig\\u003dREDACTED\\u0026se\\u003d2\"}"}`},
+		{".NET-escaped +", `{"u":"a?sig=ab\u002Bc\u003D\u0026se=1"}`, `{"u":"a?sig=REDACTED\u0026se=1"}`},
 		{"Go-quoted JSON escape", `"a\\u0026sig=abc\\u0026b"`, `"a\\u0026sig=REDACTED\\u0026b"`},
 		// User info.
 		{"password", "https://user:pa55@acct.blob.core.windows.net/c", "https://user:REDACTED@acct.blob.core.windows.net/c"},
