@@ -22,11 +22,21 @@ import (
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/batchendpoint/fake"
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
 // azuriteAccountKey is the published key of Azurite's devstoreaccount1, which
 // the fake's datastores use and listSecrets returns.
 const azuriteAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+// next returns the index of the next key in s after i, or -1.
+func next(s, key string, i int) int {
+	j := strings.Index(s[i+1:], key)
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
 
 // recordingCredential remembers every token it hands out.
 type recordingCredential struct {
@@ -137,6 +147,21 @@ func TestSecretScan(t *testing.T) {
 		require.NoError(t, err)
 	})
 
+	t.Run("output on a SAS datastore, downloaded", func(t *testing.T) {
+		w.AddDatastore(fake.Datastore{Name: "sasstore", Credentials: fake.CredentialsSAS})
+		req := batchendpoint.InvokeRequest{Input: inputs.StorageURL(sasURL),
+			Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore("sasstore", "scan/predictions.csv").File()}}
+		show(req)
+		job, err := c.Invoke(ctx, e2eModelEP, req, nil)
+		show(err)
+		require.NoError(t, err)
+		_, err = wait(job)
+		require.NoError(t, err)
+		res, err := c.DownloadOutputs(ctx, job, "score", t.TempDir(), nil) // listSecrets answers a SAS token
+		show(res, err)
+		require.NoError(t, err)
+	})
+
 	t.Run("literal holding a SAS URL and a local upload", func(t *testing.T) {
 		req := batchendpoint.InvokeRequest{Deployment: "multi", Inputs: map[string]inputs.Input{
 			"note":  inputs.String("read " + sasURL),
@@ -217,6 +242,18 @@ func TestSecretScan(t *testing.T) {
 		for what, s := range secrets {
 			if i := strings.Index(text, s); i >= 0 {
 				t.Errorf("%s found in %s: ...%s...", what, where, text[max(0, i-200):min(len(text), i+len(s)+40)])
+			}
+		}
+	}
+
+	// Any SAS signature, also ones the test never saw (the SAS datastore's).
+	for where, text := range all {
+		low := strings.ToLower(text)
+		for _, key := range []string{"sig=", "sig%3d", "sig%253d", `sig\u003d`} {
+			for i := strings.Index(low, key); i >= 0; i = next(low, key, i) {
+				if rest := text[i+len(key):]; !strings.HasPrefix(rest, "REDACTED") && !strings.HasPrefix(rest, "&") && rest != "" {
+					t.Errorf("a signature in %s: ...%s...", where, text[max(0, i-100):min(len(text), i+60)])
+				}
 			}
 		}
 	}
