@@ -306,13 +306,13 @@ loop:
 // In free text a credential must look like one (8+ characters, not a plain word),
 // so prose such as "a bearer token" is left alone.
 func authScheme(s string, i int) (start, end int, ok bool) {
-	for _, scheme := range []string{"bearer", "basic", "sharedkey"} {
+	for _, scheme := range []string{"bearer", "basic", "sharedkeylite", "sharedkey"} {
 		if !hasPrefixFold(s[i:], scheme) {
 			continue
 		}
-		t := spaces(s, i+len(scheme))
+		t := schemeSpace(s, i+len(scheme))
 		if t == i+len(scheme) {
-			return 0, 0, false
+			continue
 		}
 		e := credential(s, t)
 		if e-t < 8 || !looksLikeCredential(s[t:e]) {
@@ -346,8 +346,8 @@ func authorizationHeader(s string, i int) (start, end int, ok bool) {
 		j++
 	}
 	for _, scheme := range []string{"bearer", "basic", "sharedkeylite", "sharedkey", "pop", "digest", "negotiate", "sharedaccesssignature"} {
-		if hasPrefixFold(s[j:], scheme) && at(s, j+len(scheme)) == ' ' {
-			j = spaces(s, j+len(scheme))
+		if hasPrefixFold(s[j:], scheme) && schemeSpace(s, j+len(scheme)) > j+len(scheme) {
+			j = schemeSpace(s, j+len(scheme))
 			break
 		}
 	}
@@ -355,6 +355,21 @@ func authorizationHeader(s string, i int) (start, end int, ok bool) {
 		return j, e, true
 	}
 	return 0, 0, false
+}
+
+// schemeSpace skips the space after an auth scheme, also spelled + or %20
+// (a header value in a query string), and returns where the credential starts.
+func schemeSpace(s string, j int) int {
+	for {
+		switch {
+		case at(s, j) == ' ' || at(s, j) == '\t' || at(s, j) == '+':
+			j++
+		case strings.HasPrefix(s[j:], "%20"):
+			j += 3
+		default:
+			return j
+		}
+	}
 }
 
 // credential returns the end of a token68-like credential at t.
@@ -365,6 +380,8 @@ func credential(s string, t int) int {
 		switch {
 		case isAlnum(c) || strings.IndexByte("-._~+/=:", c) >= 0:
 			j++
+		case c == '%' && isHex(at(s, j+1)) && isHex(at(s, j+2)) && encodedSep(s, j) == 0:
+			j += 3
 		case c == '\\' && at(s, j+1) == '/':
 			j += 2
 		default:
