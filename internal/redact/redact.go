@@ -31,6 +31,9 @@ func String(s string) string {
 	var out []byte // nil until the first secret
 	last := 0
 	for i := 0; i < len(s); i++ {
+		if i > 0 && isAlnum(s[i]) && isAlnum(s[i-1]) {
+			continue // inside a word: no rule starts here
+		}
 		start, end, ok := match(s, i)
 		if !ok {
 			continue
@@ -93,18 +96,19 @@ func word(s string, i int) (start, end int, ok bool) {
 	if i > 0 {
 		prev = s[i-1]
 	}
+	if isAlnum(prev) {
+		return 0, 0, false // every rule starts a word
+	}
 	if looseBoundary(prev) {
 		if start, end, ok = param(s, i, looseKeys); ok {
 			return
 		}
 	}
-	if !isAlnum(prev) {
-		if start, end, ok = authScheme(s, i); ok {
-			return
-		}
-		if start, end, ok = authorizationHeader(s, i); ok {
-			return
-		}
+	if start, end, ok = authScheme(s, i); ok {
+		return
+	}
+	if start, end, ok = authorizationHeader(s, i); ok {
+		return
 	}
 	if !isB64URL(prev) && prev != '.' {
 		if start, end, ok = jwt(s, i); ok {
@@ -548,5 +552,9 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // looseBoundary reports whether a loose key may follow c.
 func looseBoundary(c byte) bool {
-	return isSpace(c) || strings.IndexByte(`"',([{>`, c) >= 0
+	switch c {
+	case ' ', '\t', '\n', '\r', '"', '\'', ',', '(', '[', '{', '>':
+		return true
+	}
+	return false
 }
