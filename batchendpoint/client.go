@@ -64,6 +64,8 @@ func (w Workspace) validate() error {
 // ClientOptions configure a Client. The embedded azcore.ClientOptions apply to both
 // pipelines (ARM and data plane): Cloud, Transport, Retry, Logging, Telemetry,
 // TracingProvider. Its APIVersion is the ARM api-version (default DefaultAPIVersion).
+// Logging.IncludeBody is ignored: the bodies carry SAS tokens and account keys,
+// which azcore would log unredacted; headers and URLs are still logged, sanitized.
 type ClientOptions struct {
 	azcore.ClientOptions
 
@@ -133,6 +135,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 	if options != nil {
 		o = *options
 	}
+	o = withoutBodyLogging(o) // bodies carry SAS tokens and account keys; see logpolicy.go
 	apiVersion := o.APIVersion
 	if apiVersion == "" {
 		apiVersion = DefaultAPIVersion

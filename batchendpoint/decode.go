@@ -111,14 +111,48 @@ func inputFromWire(ji wire.JobInput) (inputs.Input, error) {
 	return inputs.Parse(ji.URI, &inputs.ParseOptions{Type: k, Mode: inputs.Mode(ji.Mode)})
 }
 
-// Format prints the input with a SAS signature in URI redacted, for every verb:
-// the service echoes storage URL inputs back with their SAS, and JobDetails
-// values end up in logs. URI itself keeps the value.
+// Format prints the input with secrets in URI and Value redacted, for every
+// verb: the service echoes storage URL inputs back with their SAS, a literal may
+// hold one, and JobDetails values end up in logs. The fields keep the values.
 func (i JobInput) Format(f fmt.State, verb rune) {
 	type jobInput JobInput // same fields, no methods: printed as a plain struct
 	c := i
-	c.URI = redact.URL(c.URI)
+	c.URI, c.Value, c.Mode = redact.String(c.URI), redact.String(c.Value), redact.String(c.Mode)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), jobInput(c))
+}
+
+// Format prints the output with secrets in URI redacted, for every verb.
+func (o JobOutput) Format(f fmt.State, verb rune) {
+	type jobOutput JobOutput
+	c := o
+	c.URI, c.Mode = redact.String(c.URI), redact.String(c.Mode)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), jobOutput(c))
+}
+
+// Format prints the details with every string redacted, for every verb: tags,
+// properties and names are service text that may quote a secret.
+func (d JobDetails) Format(f fmt.State, verb rune) {
+	type jobDetails JobDetails
+	c := d
+	for _, s := range []*string{&c.Name, &c.ID, &c.DisplayName, &c.StudioURL, &c.TrackingURL, &c.ExperimentName,
+		&c.Deployment, &c.CreatedBy, &c.LastModifiedBy} {
+		*s = redact.String(*s)
+	}
+	c.Status = JobStatus(redact.String(string(c.Status)))
+	c.Tags, c.Properties = redactMap(c.Tags), redactMap(c.Properties)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), jobDetails(c))
+}
+
+// redactMap returns a copy of m with keys and values redacted (nil stays nil).
+func redactMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[redact.String(k)] = redact.String(v)
+	}
+	return out
 }
 
 // jobFromDataPlane converts a data-plane job resource.

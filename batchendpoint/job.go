@@ -520,9 +520,3 @@ func (c *Client) ResumeJob(token string, _ *ResumeJobOptions) (*Job, error) {
 	h.details = JobDetails{Name: h.Name, Status: h.Status}
 	return &Job{c: c, h: h, turn: make(chan struct{}, 1)}, nil
 }
-
-// serviceError is runtime.NewResponseError over a redacted copy of resp: service
-// validation errors echo the request's inputs (AttemptedValue), SAS URLs included.
-func serviceError(resp *http.Response) error {
-	return runtime.NewResponseError(redactedResponse(resp))
-}

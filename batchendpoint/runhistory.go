@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -42,7 +43,7 @@ func (c *Client) historyBase(ctx context.Context) (string, error) {
 	return base, nil
 }
 
-// runFailure reads a failed job's error from Run History; nil when unavailable,
+// runFailure reads a failed job's error from Run History, redacted; nil when unavailable,
 // in which case the caller reports the status alone.
 func (c *Client) runFailure(ctx context.Context, job string) *wire.ErrorDetail {
 	base, err := c.historyBase(ctx)
@@ -58,6 +59,9 @@ func (c *Client) runFailure(ctx context.Context, job string) *wire.ErrorDetail {
 	if _, err := c.armDo(ctx, http.MethodGet, u, nil, &details); err != nil || details.Error == nil || details.Error.Error.Code == "" {
 		return nil
 	}
+	// The message quotes what the job read and logged (input URLs with their
+	// SAS, tokens): it is stored redacted, so JobDetails and JobFailedError are clean.
 	e := details.Error.Error
+	e.Code, e.Message = redact.String(e.Code), redact.String(e.Message)
 	return &e
 }

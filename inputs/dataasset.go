@@ -95,16 +95,17 @@ func (d DataAssetInput) KindSet() bool { return d.kindSet }
 func (d DataAssetInput) Mode() Mode { return d.mode }
 
 // String returns the reference as azureml:name:version, azureml:name@latest, or the id/URI given.
+// Secrets are redacted: an unvalidated name or URI may hold anything.
 func (d DataAssetInput) String() string {
 	switch {
 	case d.armID != "":
-		return redact.URL(d.armID)
+		return redact.String(d.armID)
 	case d.uri != "":
-		return redact.URL(d.uri)
+		return redact.String(d.uri)
 	case d.label != "":
-		return "azureml:" + d.name + "@" + d.label
+		return redact.String("azureml:" + d.name + "@" + d.label)
 	}
-	return "azureml:" + d.name + ":" + d.version
+	return redact.String("azureml:" + d.name + ":" + d.version)
 }
 
 // Asset names follow ARM's Microsoft.MachineLearningServices name pattern plus

@@ -77,8 +77,8 @@ func (d DatastoreInput) Kind() Kind { return d.kind }
 // Mode returns the input mode ("" = deployment default).
 func (d DatastoreInput) Mode() Mode { return d.mode }
 
-// String returns the URI.
-func (d DatastoreInput) String() string { return redact.URL(d.uri) }
+// String returns the URI with secrets redacted.
+func (d DatastoreInput) String() string { return redact.String(d.uri) }
 
 // datastoreName: Azure ML datastore names are case-insensitive "alphanumeric
 // characters and underscore" (the datastore ARM templates' name parameter).

@@ -10,7 +10,9 @@ import (
 // ValidationError reports an input, output or request that cannot be sent, found
 // before any request is made. Field names the offending input (for example
 // "inputs.heart_data" or "inputs.yml line 4"), Problem says what is wrong and Fix
-// how to change it. Secrets are redacted from Value.
+// how to change it. The package's constructors store Value, Problem and Fix
+// already redacted (SAS signatures, URL passwords, tokens), and Error, Format
+// and GoString redact again, so no verb prints a secret put there by hand.
 type ValidationError struct {
 	Field   string
 	Value   string
@@ -36,11 +38,30 @@ func (e *ValidationError) Error() string {
 		b.WriteString(e.Fix)
 	}
 	// Values and wrapped OS errors may quote a SAS URL: never print the signature.
-	return redact.Text(b.String())
+	return redact.String(b.String())
 }
 
-// formatRedacted writes s (already redacted) for every verb, so that no verb
-// (%d, %x on the struct) can print a field that may hold a SAS token.
+// GoString prints the error as a Go literal with every field redacted, so %#v
+// is as safe as %v.
+func (e *ValidationError) GoString() string {
+	if e == nil {
+		return "(*inputs.ValidationError)(nil)"
+	}
+	return fmt.Sprintf("&inputs.ValidationError{Field:%q, Value:%q, Problem:%q, Fix:%q}",
+		redact.String(e.Field), redact.String(e.Value), redact.String(e.Problem), redact.String(e.Fix))
+}
+
+// Format prints Error for every verb but %#v (GoString).
+func (e *ValidationError) Format(f fmt.State, verb rune) {
+	if e == nil {
+		_, _ = f.Write([]byte("<nil>"))
+		return
+	}
+	formatRedacted(f, verb, e.Error(), e.GoString())
+}
+
+// formatRedacted writes s (already redacted) for every verb, gostring for %#v,
+// so that no verb (%d, %x on the struct) can print a field that may hold a secret.
 func formatRedacted(f fmt.State, verb rune, s, gostring string) {
 	if verb == 'v' && f.Flag('#') {
 		_, _ = f.Write([]byte(gostring))
@@ -62,6 +83,8 @@ func (e *ValidationError) WithField(field string) *ValidationError {
 	return &c
 }
 
+// invalid builds a ValidationError with its texts redacted: Value often
+// echoes a URL with a SAS token or password, Problem an OS error quoting it.
 func invalid(value, problem, fix string) *ValidationError {
-	return &ValidationError{Value: oneLine(value), Problem: problem, Fix: fix}
+	return &ValidationError{Value: oneLine(redact.String(value)), Problem: redact.String(problem), Fix: redact.String(fix)}
 }

@@ -1,9 +1,12 @@
 package inputs
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
 
 // LiteralInput is a literal value (string, boolean, number or integer) passed to a
@@ -74,8 +77,19 @@ func (l LiteralInput) Kind() Kind { return l.kind }
 // Value returns the value as sent on the wire.
 func (l LiteralInput) Value() string { return l.value }
 
-// String returns the value as sent on the wire.
-func (l LiteralInput) String() string { return l.value }
+// String returns the value with secrets redacted: a string literal may hold a
+// SAS URL or a token. Value returns it unchanged.
+func (l LiteralInput) String() string { return redact.String(l.value) }
+
+// GoString keeps %#v free of secrets.
+func (l LiteralInput) GoString() string {
+	return "inputs.LiteralInput{kind:" + strconv.Quote(string(l.kind)) + ", value:" + strconv.Quote(l.String()) + "}"
+}
+
+// Format prints the redacted String for every verb.
+func (l LiteralInput) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, l.String(), l.GoString())
+}
 
 // Validate rejects non-finite numbers and unknown literal kinds.
 func (l LiteralInput) Validate() error {

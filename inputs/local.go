@@ -51,8 +51,8 @@ func (l LocalPathInput) Kind() Kind {
 // Mode returns the input mode ("" = deployment default).
 func (l LocalPathInput) Mode() Mode { return l.mode }
 
-// String returns the path.
-func (l LocalPathInput) String() string { return redact.URL(l.path) }
+// String returns the path with secrets redacted (a mistyped URL may be one).
+func (l LocalPathInput) String() string { return redact.String(l.path) }
 
 // Validate checks that the path exists, matches an asserted kind, and that a
 // folder holds at least one file.

@@ -61,8 +61,8 @@ func (m ModelInput) Kind() Kind { return m.kind }
 // Mode returns the input mode.
 func (m ModelInput) Mode() Mode { return m.mode }
 
-// String returns the reference.
-func (m ModelInput) String() string { return redact.URL(m.ref) }
+// String returns the reference with secrets redacted.
+func (m ModelInput) String() string { return redact.String(m.ref) }
 
 // Validate checks that the reference has one of the accepted forms.
 func (m ModelInput) Validate() error {

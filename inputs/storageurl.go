@@ -48,8 +48,8 @@ func (s StorageURLInput) HasSAS() bool {
 	return err == nil && u.Query().Get("sig") != ""
 }
 
-// String returns the URL with its SAS signature redacted.
-func (s StorageURLInput) String() string { return redact.URL(s.url) }
+// String returns the URL with its SAS signature and any password redacted.
+func (s StorageURLInput) String() string { return redact.String(s.url) }
 
 // GoString keeps %#v free of secrets.
 func (s StorageURLInput) GoString() string {

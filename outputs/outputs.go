@@ -1,6 +1,7 @@
 package outputs
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -64,7 +65,7 @@ func Parse(uri string) (DataOutput, error) {
 		isID = ok
 	}
 	if !ok || p.Path == "" {
-		return DataOutput{}, &inputs.ValidationError{Value: oneLine(redact.URL(uri)), Problem: "not a datastore output path",
+		return DataOutput{}, &inputs.ValidationError{Value: oneLine(redact.String(uri)), Problem: "not a datastore output path",
 			Fix: "use azureml://datastores/<datastore>/paths/<path> or <datastore ARM id>/paths/<path>; outputs go to Blob datastores only"}
 	}
 	o := DataOutput{datastore: p.Datastore, path: p.Path, uri: uri, kind: inputs.KindURIFolder}
@@ -107,17 +108,31 @@ func (o DataOutput) Kind() inputs.Kind { return o.kind }
 // Mode returns the output mode ("" = service default).
 func (o DataOutput) Mode() Mode { return o.mode }
 
-// String describes the location.
+// String describes the location, with secrets redacted.
 func (o DataOutput) String() string {
 	switch {
 	case o.uri != "":
-		return redact.URL(o.uri)
+		return redact.String(o.uri)
 	case o.IsDefault():
 		return "(default location)"
 	case o.datastoreID != "":
-		return o.datastoreID + "/paths/" + o.path
+		return redact.String(o.datastoreID + "/paths/" + o.path)
 	}
-	return "azureml://datastores/" + o.datastore + "/paths/" + o.path
+	return redact.String("azureml://datastores/" + o.datastore + "/paths/" + o.path)
+}
+
+// GoString keeps %#v free of secrets.
+func (o DataOutput) GoString() string {
+	return "outputs.DataOutput{location:" + strconv.Quote(o.String()) + ", kind:" + strconv.Quote(string(o.kind)) + ", mode:" + strconv.Quote(string(o.mode)) + "}"
+}
+
+// Format prints the redacted String for every verb, GoString for %#v.
+func (o DataOutput) Format(f fmt.State, verb rune) {
+	s := o.String()
+	if verb == 'v' && f.Flag('#') {
+		s = o.GoString()
+	}
+	_, _ = f.Write([]byte(s))
 }
 
 // Validate checks the kind, mode, datastore name and path.
