@@ -2,12 +2,14 @@ package batchendpoint
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
 // AmbiguousInvokeError reports an invoke POST that may have reached the service
@@ -24,7 +26,7 @@ type AmbiguousInvokeError struct {
 // Error says that a job may exist and how to reconcile.
 func (e *AmbiguousInvokeError) Error() string {
 	return fmt.Sprintf("invoke of batch endpoint %q may have created a job (repeatability_request-id %s); it was not resent. "+
-		"List the endpoint's jobs to check, or retry with InvokeOptions.RepeatabilityID=%q: %v", e.Endpoint, e.RepeatabilityID, e.RepeatabilityID, e.Err)
+		"List the endpoint's jobs to check, or retry with InvokeOptions.RepeatabilityID=%q: %s", e.Endpoint, e.RepeatabilityID, e.RepeatabilityID, brief(e.Err))
 }
 
 // Unwrap returns the underlying error.
@@ -66,7 +68,32 @@ func (e *InvokeInterruptedError) Error() string {
 	}
 	return fmt.Sprintf("invoke of batch endpoint %q was not resent: the resend had to wait %s and %s; %s (repeatability_request-id %s). "+
 		"Invoke again with InvokeOptions.RepeatabilityID=%q: the service de-duplicates it. Last failure: %v",
-		e.Endpoint, e.Wait.Round(time.Millisecond), why, state, e.RepeatabilityID, e.RepeatabilityID, e.Last)
+		e.Endpoint, e.Wait.Round(time.Millisecond), why, state, e.RepeatabilityID, e.RepeatabilityID, brief(e.Last))
+}
+
+// brief is one line for a wrapped error: a service error as its status, code and
+// message rather than azcore's multi-line dump (which errors.As still reaches).
+func brief(err error) string {
+	var re *azcore.ResponseError
+	if err == nil || !errors.As(err, &re) || re.RawResponse == nil {
+		return fmt.Sprint(err)
+	}
+	s := fmt.Sprintf("%d %s", re.StatusCode, re.ErrorCode)
+	if r := re.RawResponse.Request; r != nil && r.URL != nil {
+		s = r.Method + " " + shownURL(r.URL.String()) + ": " + s
+	}
+	var body struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if b, rerr := runtime.Payload(re.RawResponse); rerr == nil && json.Unmarshal(b, &body) == nil && body.Error.Message != "" {
+		s += ": " + strings.Join(strings.Fields(body.Error.Message), " ")
+	}
+	if id := re.RawResponse.Header.Get("x-ms-request-id"); id != "" {
+		s += " (x-ms-request-id " + id + ")"
+	}
+	return s
 }
 
 // Unwrap returns the context's error and the last failure.
