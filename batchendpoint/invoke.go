@@ -142,8 +142,15 @@ func (c *Client) invokeValidate(endpoint string, req InvokeRequest, options *Inv
 	for _, name := range sortedKeys(req.Inputs) {
 		add(name, req.Inputs[name])
 	}
+	byName := false // an output names its datastore only by name: finding it takes ARM
 	for _, name := range sortedKeys(req.Outputs) {
-		if c.ownDatastore(req.Outputs[name]) {
+		o := req.Outputs[name]
+		switch {
+		case !c.ownDatastore(o):
+		case c.opts.DataPlaneOnly:
+			// Not looked up: the service checks the datastore of an output given by URI or id.
+			byName = byName || (o.URI() == "" && o.DatastoreID() == "")
+		default:
 			v.outputs = append(v.outputs, name)
 		}
 	}
@@ -152,7 +159,7 @@ func (c *Client) invokeValidate(endpoint string, req InvokeRequest, options *Inv
 			return validInvoke{}, &ValidationError{Field: "InvokeOptions.ScoringURI", Problem: "a DataPlaneOnly client cannot look the endpoint up through ARM",
 				Fix: "set InvokeOptions.ScoringURI to the endpoint's scoring URI (az ml batch-endpoint show --query scoring_uri)"}
 		}
-		if len(v.latest) > 0 || len(v.locals) > 0 || len(v.outputs) > 0 {
+		if len(v.latest) > 0 || len(v.locals) > 0 || byName {
 			return validInvoke{}, &ValidationError{Field: "ClientOptions.DataPlaneOnly", Problem: "this request needs workspace lookups (a data asset by label, a local upload or an output datastore by name) and the client may not call ARM",
 				Fix: "give explicit versions and datastore ARM ids, or use a credential with ARM access"}
 		}
