@@ -82,15 +82,21 @@ func TestInvokeResendEdge(t *testing.T) {
 		check    func(t *testing.T, err error)
 	}{
 		{name: "429 Retry-After past the deadline returns at once", deadline: 10 * time.Second,
-			answer:  func(_ int, r *http.Request) (*http.Response, error) { return throttled(429, "Retry-After", "30")(r), nil },
+			answer: func(_ int, r *http.Request) (*http.Response, error) {
+				return throttled(429, "Retry-After", "30")(r), nil
+			},
 			elapsed: 0, requests: 1,
 			check: interrupted(30*time.Second, false, context.DeadlineExceeded, http.StatusTooManyRequests)},
 		{name: "503 Retry-After past the deadline: a job may exist", deadline: 10 * time.Second,
-			answer:  func(_ int, r *http.Request) (*http.Response, error) { return throttled(503, "Retry-After", "30")(r), nil },
+			answer: func(_ int, r *http.Request) (*http.Response, error) {
+				return throttled(503, "Retry-After", "30")(r), nil
+			},
 			elapsed: 0, requests: 1,
 			check: interrupted(30*time.Second, true, context.DeadlineExceeded, http.StatusServiceUnavailable)},
 		{name: "retry-after-ms past the deadline", deadline: 5 * time.Second,
-			answer:  func(_ int, r *http.Request) (*http.Response, error) { return throttled(429, "retry-after-ms", "20000")(r), nil },
+			answer: func(_ int, r *http.Request) (*http.Response, error) {
+				return throttled(429, "retry-after-ms", "20000")(r), nil
+			},
 			elapsed: 0, requests: 1,
 			check: interrupted(20*time.Second, false, context.DeadlineExceeded, http.StatusTooManyRequests)},
 		{name: "second Retry-After past the deadline", deadline: 10 * time.Second,
@@ -111,7 +117,9 @@ func TestInvokeResendEdge(t *testing.T) {
 				assert.ErrorAs(t, err, &op)
 			}},
 		{name: "cancel during the Retry-After wait", cancelAt: 5 * time.Second,
-			answer:  func(_ int, r *http.Request) (*http.Response, error) { return throttled(429, "Retry-After", "30")(r), nil },
+			answer: func(_ int, r *http.Request) (*http.Response, error) {
+				return throttled(429, "Retry-After", "30")(r), nil
+			},
 			elapsed: 5 * time.Second, requests: 1,
 			check: interrupted(30*time.Second, false, context.Canceled, http.StatusTooManyRequests)},
 		{name: "Retry-After within the deadline is honoured", deadline: 10 * time.Second,
