@@ -403,3 +403,21 @@ func TestInvokeCancel(t *testing.T) {
 		assert.Equal(t, 1, w.RequestCount(fake.RouteInvoke))
 	})
 }
+
+// TestCreateDataAssetLooksUpBeforeUpload: the version lookup comes before the
+// upload of a local path, so a version that cannot be chosen writes nothing.
+func TestCreateDataAssetLooksUpBeforeUpload(t *testing.T) {
+	w := fake.NewWorkspace(t, &fake.Options{InProcess: true})
+	w.AddDataAsset(fake.DataAsset{Name: "named-versions", Version: "v1", Path: "azureml://datastores/workspaceblobstore/paths/x"})
+	local := localFolder(t)
+	_, err := w.Client().CreateDataAsset(e2eCtx(t), batchendpoint.DataAssetSpec{Name: "named-versions", Path: local}, nil)
+	var ve *batchendpoint.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "DataAssetSpec.Version", ve.Field)
+	assert.Empty(t, w.ListBlobs(fake.DefaultDatastore, "LocalUpload/"), "nothing uploaded")
+
+	// The control: with a version the same call uploads.
+	_, err = w.Client().CreateDataAsset(e2eCtx(t), batchendpoint.DataAssetSpec{Name: "named-versions", Version: "v2", Path: local}, nil)
+	require.NoError(t, err)
+	assert.Len(t, w.ListBlobs(fake.DefaultDatastore, "LocalUpload/"), 2)
+}
