@@ -196,8 +196,13 @@ type resolvedInvoke struct {
 
 // invokeResolve is the resolve stage: every lookup, in a fixed order, and nothing written.
 func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvoke, error) {
-	r := resolvedInvoke{validInvoke: v, scoringURI: v.opts.ScoringURI, deployment: v.req.Deployment, kind: v.req.DeploymentKind,
-		assets: map[string]DataAsset{}, stores: map[string]Datastore{}}
+	r := resolvedInvoke{validInvoke: v, scoringURI: v.opts.ScoringURI, deployment: v.req.Deployment, kind: v.req.DeploymentKind}
+	if len(v.latest)+len(v.pinned) > 0 {
+		r.assets = map[string]DataAsset{}
+	}
+	if len(v.outputs) > 0 {
+		r.stores = map[string]Datastore{}
+	}
 	if r.scoringURI == "" {
 		ep, err := c.endpoint(ctx, v.endpoint)
 		if err != nil {
@@ -264,7 +269,10 @@ type checkedInvoke struct {
 // invokeCheck is the check stage: the deployment kind's rules and what the
 // lookups told. No I/O.
 func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
-	k := checkedInvoke{resolvedInvoke: r, located: map[string]resolvedInput{}}
+	k := checkedInvoke{resolvedInvoke: r}
+	if len(r.assets) > 0 {
+		k.located = map[string]resolvedInput{}
+	}
 	if r.fromService {
 		if _, err := checkTokenURL(r.scoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
 			return checkedInvoke{}, fmt.Errorf("batch endpoint %q: the scoring URI the service returned (%s) %s; not sending the data-plane token there", r.endpoint, shownURL(r.scoringURI), err)
@@ -310,13 +318,18 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 			Problem: "local inputs are uploaded to the workspace's default datastore, which must be AzureBlob or AzureDataLakeGen2",
 			Fix:     "make a Blob datastore the workspace default (az ml datastore update), or upload the data yourself and pass its URL"}
 	}
-	// Encode once with stand-ins for the uploads, so that encoding cannot fail after them.
-	trial := maps.Clone(k.located)
-	for _, n := range r.locals {
-		trial[n.name] = resolvedInput{uri: "azureml://datastores/" + r.uploadTo.Name + "/paths/" + uploadRoot + "/", kind: n.in.Kind()}
-	}
-	if _, err := encodeRequest(&r.req, c.ws.arm(), trial); err != nil {
-		return checkedInvoke{}, err
+	if len(r.locals) > 0 {
+		// Encode once with stand-ins for the uploads, so that encoding cannot fail after them.
+		trial := maps.Clone(k.located)
+		if trial == nil {
+			trial = map[string]resolvedInput{}
+		}
+		for _, n := range r.locals {
+			trial[n.name] = resolvedInput{uri: "azureml://datastores/" + r.uploadTo.Name + "/paths/" + uploadRoot + "/", kind: n.in.Kind()}
+		}
+		if _, err := encodeRequest(&r.req, c.ws.arm(), trial); err != nil {
+			return checkedInvoke{}, err
+		}
 	}
 	return k, nil
 }
@@ -330,7 +343,13 @@ type uploadedInvoke struct {
 // invokeUpload is the upload stage: local inputs go to the default datastore.
 // It is the first stage that writes.
 func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInvoke, error) {
-	u := uploadedInvoke{checkedInvoke: k, all: maps.Clone(k.located)}
+	u := uploadedInvoke{checkedInvoke: k, all: k.located}
+	if len(k.locals) > 0 {
+		u.all = maps.Clone(k.located)
+		if u.all == nil {
+			u.all = map[string]resolvedInput{}
+		}
+	}
 	for _, n := range k.locals {
 		x := n.in.(inputs.LocalPathInput)
 		uri, err := c.uploadLocal(ctx, x, k.opts.UploadProgress)

@@ -28,6 +28,11 @@ func checkTokenURL(raw string, insecure bool) (string, error) {
 	if err != nil {
 		return "", errors.New("is not a URL")
 	}
+	return checkToken(u, insecure)
+}
+
+// checkToken is checkTokenURL for a parsed URL.
+func checkToken(u *url.URL, insecure bool) (string, error) {
 	switch {
 	case u.Host == "":
 		return "", errors.New("has no host")
@@ -69,13 +74,12 @@ type tokenGuard struct {
 // Do implements policy.Policy.
 func (g tokenGuard) Do(req *policy.Request) (*http.Response, error) {
 	u := req.Raw().URL
-	shown := shownURL(u.Scheme + "://" + u.Host)
-	host, err := checkTokenURL(u.String(), g.insecure)
+	host, err := checkToken(u, g.insecure)
 	if err != nil {
-		return nil, fmt.Errorf("not sending the %s token to %s: the URL %s", g.what, shown, err)
+		return nil, fmt.Errorf("not sending the %s token to %s: the URL %s", g.what, shownURL(u.Scheme+"://"+u.Host), err)
 	}
 	if g.hosts != nil && !g.hosts.allowed(host) {
-		return nil, fmt.Errorf("not sending the %s token to %s: only the configured Resource Manager endpoint and hosts named by the workspace receive it", g.what, shown)
+		return nil, fmt.Errorf("not sending the %s token to %s: only the configured Resource Manager endpoint and hosts named by the workspace receive it", g.what, shownURL(u.Scheme+"://"+u.Host))
 	}
 	return req.Next()
 }
