@@ -305,6 +305,33 @@ func TestInvokeCoalescesLookups(t *testing.T) {
 	assert.Equal(t, 1, w.RequestCount(fake.RouteGetBatchEndpoint))
 	assert.Equal(t, 1, w.RequestCount(fake.RouteGetDeployment))
 
+	t.Run("datastore and @latest data asset", func(t *testing.T) {
+		w.AddDataAsset(fake.DataAsset{Name: "heart-data", Version: "1", Path: "azureml://datastores/workspaceblobstore/paths/heart"})
+		c := newClient(t, w)
+		_, err := c.GetEndpoint(ctx, e2eModelEP, nil) // endpoint cached: the callers meet at the next lookups
+		require.NoError(t, err)
+		w.ClearRequests()
+		for _, r := range []fake.Route{fake.RouteGetDeployment, fake.RouteGetDatastore, fake.RouteListDataVersions} {
+			f := w.InjectFault(fake.Fault{Route: r, Times: -1, Delay: 300 * time.Millisecond})
+			defer f.Remove()
+		}
+		req := batchendpoint.InvokeRequest{Input: inputs.DataAsset("heart-data", "latest"),
+			Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore(fake.DefaultDatastore, "out/p.csv").File()}}
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { _, errs[i] = c.Invoke(ctx, e2eModelEP, req, nil) })
+		}
+		wg.Wait()
+		for i := range n {
+			require.NoError(t, errs[i], i)
+		}
+		assert.Equal(t, 1, w.RequestCount(fake.RouteGetDeployment))
+		assert.Equal(t, 1, w.RequestCount(fake.RouteListDataVersions), "the @latest lookup is shared while in flight")
+		assert.Equal(t, 1, w.RequestCount(fake.RouteGetDatastore))
+		assert.Equal(t, 3, w.RequestCount()-w.RequestCount(fake.RouteInvoke), "ARM lookups")
+	})
+
 	t.Run("one caller's cancel does not fail the others", func(t *testing.T) {
 		c := newClient(t, w)
 		w.ClearRequests()
