@@ -260,8 +260,12 @@ func decodeJSON(resp *http.Response, v any) error {
 }
 
 // sendMark records that a POST got past the bearer policy, on its way to the
-// transport: a failure before that certainly sent nothing.
-type sendMark struct{ reached bool }
+// transport (a failure before that certainly sent nothing), and the error the
+// transport itself returned.
+type sendMark struct {
+	reached bool
+	err     error
+}
 
 // postPayload marks a request whose body is an in-memory payload.
 type postPayload []byte
@@ -284,5 +288,9 @@ func (inMemoryBodyPolicy) Do(req *policy.Request) (*http.Response, error) {
 		raw.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil }
 		raw.ContentLength = int64(len(p))
 	}
-	return req.Next()
+	resp, err := req.Next()
+	if m != nil {
+		m.err = err // the transport's own error: azcore may report ctx's error instead
+	}
+	return resp, err
 }

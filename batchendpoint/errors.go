@@ -36,7 +36,8 @@ func (e *AmbiguousInvokeError) Unwrap() error { return e.Err }
 // waited to resend the POST: the service had asked for a retry (429 or 503 with
 // Retry-After) or the connection could not be made. The client returns it as
 // soon as the wait is known to outlast ctx's deadline, without sleeping, and
-// when ctx is cancelled during the wait.
+// when ctx is cancelled during the wait. It also reports a ctx that ended
+// before a POST was written (Wait is then 0).
 //
 // MayExist tells whether an earlier attempt may have created a job: false when
 // every attempt was refused (429) or never sent. Either way, invoking again with
@@ -60,15 +61,22 @@ type InvokeInterruptedError struct {
 func (e *InvokeInterruptedError) Error() string {
 	why := "ctx was cancelled"
 	if errors.Is(e.Err, context.DeadlineExceeded) {
-		why = "ctx's deadline ends first"
+		why = "ctx's deadline comes first"
+		if e.Wait == 0 {
+			why = "ctx's deadline passed"
+		}
+	}
+	what := fmt.Sprintf("was not resent: the resend had to wait %s and %s", e.Wait.Round(time.Millisecond), why)
+	if e.Wait == 0 {
+		what = "was not sent: " + why + " before the request went out"
 	}
 	state := "no job was created"
 	if e.MayExist {
 		state = "a job may exist"
 	}
-	return fmt.Sprintf("invoke of batch endpoint %q was not resent: the resend had to wait %s and %s; %s (repeatability_request-id %s). "+
-		"Invoke again with InvokeOptions.RepeatabilityID=%q: the service de-duplicates it. Last failure: %v",
-		e.Endpoint, e.Wait.Round(time.Millisecond), why, state, e.RepeatabilityID, e.RepeatabilityID, brief(e.Last))
+	return fmt.Sprintf("invoke of batch endpoint %q %s; %s (repeatability_request-id %s). "+
+		"Invoke again with InvokeOptions.RepeatabilityID=%q: the service de-duplicates it. Last failure: %s",
+		e.Endpoint, what, state, e.RepeatabilityID, e.RepeatabilityID, brief(e.Last))
 }
 
 // brief is one line for a wrapped error: a service error as its status, code and

@@ -435,18 +435,22 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		req.SetOperationValue(mark)
 		resp, err := c.dataPL.Do(req)
 		if err != nil {
-			written := mark.reached && wasWritten(err)
+			cause := err
+			if mark.err != nil {
+				cause = mark.err
+			}
+			written := mark.reached && wasWritten(cause)
 			switch {
 			case ctx.Err() != nil && !written:
-				return nil, &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, MayExist: mayExist, Err: ctx.Err(), Last: err}
+				return nil, &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, MayExist: mayExist, Err: ctx.Err(), Last: cause}
 			case !mark.reached && !mayExist:
 				return nil, err // refused before sending: a credential failure, say
-			case notSent(err) && attempt < maxResends:
-				if werr := resend(backoff(attempt), err); werr != nil {
+			case notSent(cause) && attempt < maxResends:
+				if werr := resend(backoff(attempt), cause); werr != nil {
 					return nil, werr
 				}
 				continue
-			case (notSent(err) || !mark.reached) && !mayExist:
+			case (notSent(cause) || !mark.reached) && !mayExist:
 				return nil, err
 			}
 			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: err}

@@ -131,6 +131,16 @@ func TestInvokeResendEdge(t *testing.T) {
 			},
 			elapsed: 2 * time.Second, requests: 2,
 			check: func(t *testing.T, err error) { require.NoError(t, err) }},
+		{name: "deadline while connecting: not sent, with the id", deadline: 3 * time.Second,
+			answer: func(_ int, r *http.Request) (*http.Response, error) {
+				<-r.Context().Done() // the dial never completes
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: r.Context().Err()}
+			},
+			elapsed: 3 * time.Second, requests: 1,
+			check: func(t *testing.T, err error) {
+				interrupted(0, false, context.DeadlineExceeded, 0)(t, err)
+				assert.Contains(t, err.Error(), "was not sent")
+			}},
 		{name: "deadline during the POST is ambiguous, with the id", deadline: 3 * time.Second,
 			answer: func(_ int, r *http.Request) (*http.Response, error) {
 				<-r.Context().Done() // the service never answers
