@@ -8,6 +8,7 @@ package batchendpoint_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -174,6 +175,30 @@ func TestInvokeNothingWrittenBeforeLookups(t *testing.T) {
 	})
 }
 
+// answerRead closes read when the body of a POST's answer is closed.
+type answerRead struct {
+	next interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+	read chan struct{}
+	once sync.Once
+}
+
+func (a *answerRead) Do(r *http.Request) (*http.Response, error) {
+	resp, err := a.next.Do(r)
+	if err == nil && r.Method == http.MethodPost {
+		resp.Body = &closeHook{ReadCloser: resp.Body, f: func() { a.once.Do(func() { close(a.read) }) }}
+	}
+	return resp, err
+}
+
+type closeHook struct {
+	io.ReadCloser
+	f func()
+}
+
+func (c *closeHook) Close() error { err := c.ReadCloser.Close(); c.f(); return err }
+
 func assertStatus(t *testing.T, err error, status int) {
 	t.Helper()
 	var re *azcore.ResponseError
@@ -335,14 +360,17 @@ func TestInvokeCoalescesLookups(t *testing.T) {
 	t.Run("one caller's cancel does not fail the others", func(t *testing.T) {
 		c := newClient(t, w)
 		w.ClearRequests()
-		slow := w.InjectFault(fake.Fault{Route: fake.RouteGetBatchEndpoint, Times: -1, Delay: 300 * time.Millisecond})
+		slow := w.InjectFault(fake.Fault{Route: fake.RouteGetBatchEndpoint, Times: -1, Delay: time.Second})
 		defer slow.Remove()
+		// The quitter starts the shared lookup (on a context detached from its
+		// own), the stayer joins it, then the quitter gives up.
 		quitter, quit := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		var quitErr, stayErr error
 		wg.Go(func() { _, quitErr = c.Invoke(quitter, e2eModelEP, req, nil) })
-		wg.Go(func() { _, stayErr = c.Invoke(ctx, e2eModelEP, req, nil) })
 		require.Eventually(t, func() bool { return w.RequestCount(fake.RouteGetBatchEndpoint) == 1 }, 5*time.Second, time.Millisecond)
+		wg.Go(func() { _, stayErr = c.Invoke(ctx, e2eModelEP, req, nil) })
+		time.Sleep(100 * time.Millisecond) // let the stayer join; the lookup takes a second
 		quit()
 		wg.Wait()
 		assert.ErrorIs(t, quitErr, context.Canceled)
@@ -388,7 +416,13 @@ func TestInvokeCancel(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newClient(t, w)
+			// read is closed once the client has read a POST's answer: after
+			// that, all it does before sleeping is in memory.
+			read := make(chan struct{})
+			o := w.ClientOptions()
+			o.Transport = &answerRead{next: o.Transport, read: read}
+			c, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), o)
+			require.NoError(t, err)
 			w.ClearRequests()
 			f := w.InjectFault(tc.fault)
 			defer f.Remove()
@@ -398,8 +432,11 @@ func TestInvokeCancel(t *testing.T) {
 			go func() { _, err := c.Invoke(ctx, e2eModelEP, req, nil); done <- err }()
 			require.Eventually(t, func() bool { return f.Hits() == 1 && w.RequestCount(tc.wait) == 1 }, 10*time.Second, time.Millisecond)
 			if tc.fault.RetryAfter != "" {
-				// The 429 must have been answered for the client to be sleeping.
-				require.Eventually(t, func() bool { rs := w.Requests(tc.wait); return len(rs) == 1 && rs[0].Status != 0 }, 10*time.Second, time.Millisecond)
+				select { // the 429 must have been read for the client to be sleeping
+				case <-read:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the 429 was not read")
+				}
 			}
 			start := time.Now()
 			cancel()
