@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
-	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
 // Workspace identifies an Azure Machine Learning workspace.
@@ -54,8 +52,11 @@ func (w Workspace) validate() error {
 		if strings.TrimSpace(f.v) == "" {
 			return &ValidationError{Field: "Workspace." + f.name, Problem: "empty", Fix: "give the workspace's subscription id, resource group and name (or parse its ARM id with ParseWorkspaceID)"}
 		}
-		if strings.ContainsAny(f.v, "/?#") {
-			return &ValidationError{Field: "Workspace." + f.name, Value: f.v, Problem: "contains '/', '?' or '#'", Fix: "give the bare value, not a URL or id"}
+		if strings.ContainsAny(f.v, "/?#%\\") {
+			return &ValidationError{Field: "Workspace." + f.name, Value: f.v, Problem: "contains '/', '?', '#', '%' or '\\'", Fix: "give the bare value, not a URL or id"}
+		}
+		if i := strings.IndexFunc(f.v, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
+			return &ValidationError{Field: "Workspace." + f.name, Value: strings.ToValidUTF8(strings.Map(visible, f.v), "?"), Problem: "contains a space or a control character", Fix: "give the value as az ml shows it"}
 		}
 	}
 	return nil
@@ -102,6 +103,9 @@ type Client struct {
 	opts        ClientOptions
 
 	cacheTTL time.Duration
+	lookups  lookupGroup // coalesces identical in-flight lookups
+	hosts    *serviceHosts
+	wsPath   string // the workspace's ARM id, each segment escaped
 	mu       sync.Mutex
 	eps      map[string]cachedEndpoint
 	deps     map[string]cachedDeployment // key endpoint/deployment
@@ -149,18 +153,27 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 	if !ok || armCfg.Endpoint == "" {
 		return nil, &ValidationError{Field: "ClientOptions.Cloud", Problem: "no Resource Manager endpoint in the cloud configuration", Fix: "set Cloud.Services[cloud.ResourceManager] (Endpoint and Audience)"}
 	}
+	armHost, err := checkTokenURL(armCfg.Endpoint, base.InsecureAllowCredentialWithHTTP)
+	if err != nil {
+		return nil, &ValidationError{Field: "ClientOptions.Cloud", Value: shownURL(armCfg.Endpoint), Problem: "the Resource Manager endpoint " + err.Error(),
+			Fix: "use the https:// endpoint of the cloud's Resource Manager (tokens are never sent over plain http)"}
+	}
 	mlAudience := AudiencePublic
 	if s, ok := base.Cloud.Services[ServiceName]; ok && s.Audience != "" {
 		mlAudience = s.Audience
 	} else if base.Cloud.ActiveDirectoryAuthorityHost != "" && base.Cloud.ActiveDirectoryAuthorityHost != cloud.AzurePublic.ActiveDirectoryAuthorityHost {
 		return nil, &ValidationError{Field: "ClientOptions.Cloud", Problem: "no Azure ML data-plane audience for this cloud", Fix: "set Cloud.Services[batchendpoint.ServiceName].Audience"}
 	}
-	armClient, err := arm.NewClient(moduleName, moduleVersion, cred, &arm.ClientOptions{ClientOptions: base, DisableRPRegistration: true})
+	hosts := &serviceHosts{arm: armHost, named: map[string]bool{}}
+	armBase := base
+	armBase.PerCallPolicies = append([]policy.Policy{tokenGuard{what: "Azure Resource Manager", insecure: base.InsecureAllowCredentialWithHTTP, hosts: hosts}}, base.PerCallPolicies...)
+	armClient, err := arm.NewClient(moduleName, moduleVersion, cred, &arm.ClientOptions{ClientOptions: armBase, DisableRPRegistration: true})
 	if err != nil {
 		return nil, err
 	}
 	plOpts := runtime.PipelineOptions{
 		AllowedHeaders: []string{headerDeployment, headerRepeatability, "x-ms-request-id", "x-request-id", "azureml-model-deployment"},
+		PerCall:        []policy.Policy{tokenGuard{what: "Azure ML data-plane", insecure: base.InsecureAllowCredentialWithHTTP}},
 		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(cred, []string{scopeOf(mlAudience)},
 			&policy.BearerTokenOptions{InsecureAllowCredentialWithHTTP: base.InsecureAllowCredentialWithHTTP}),
 			inMemoryBodyPolicy{}},
@@ -177,7 +190,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 	return &Client{
 		ws: ws, cred: cred, armPL: armClient.Pipeline(), dataPL: dataClient.Pipeline(), tracer: dataClient.Tracer(),
 		armEndpoint: strings.TrimRight(armClient.Endpoint(), "/"), apiVersion: apiVersion, mlAudience: mlAudience, opts: o,
-		cacheTTL: ttl, eps: map[string]cachedEndpoint{}, deps: map[string]cachedDeployment{}, stores: map[string]cachedDatastore{},
+		cacheTTL: ttl, hosts: hosts, wsPath: escapedWorkspacePath(ws), eps: map[string]cachedEndpoint{}, deps: map[string]cachedDeployment{}, stores: map[string]cachedDatastore{},
 	}, nil
 }
 
@@ -198,7 +211,7 @@ func (c *Client) armURL(path string, query url.Values) string {
 	}
 	query.Set("api-version", c.apiVersion)
 	// OData keys ($orderBy, $top) are sent unescaped, as the Azure SDKs send them.
-	return c.armEndpoint + c.ws.ID() + path + "?" + strings.ReplaceAll(query.Encode(), "%24", "$")
+	return c.armEndpoint + c.wsPath + path + "?" + strings.ReplaceAll(query.Encode(), "%24", "$")
 }
 
 // armDo sends an ARM request and decodes a 2xx JSON body into out (if non-nil).
@@ -228,6 +241,9 @@ func (c *Client) armDo(ctx context.Context, method, rawURL string, body any, out
 			return resp, fmt.Errorf("decoding %s %s: %w", method, redactURL(rawURL), err)
 		}
 	}
+	if method == http.MethodGet {
+		c.learnHosts(rawURL, resp)
+	}
 	return resp, nil
 }
 
@@ -238,76 +254,20 @@ func redactURL(s string) string {
 	return s
 }
 
-// endpoint returns the endpoint's scoring URI and default deployment, from cache when fresh.
-func (c *Client) endpoint(ctx context.Context, name string) (cachedEndpoint, error) {
-	c.mu.Lock()
-	e, ok := c.eps[name]
-	c.mu.Unlock()
-	if ok && c.cacheTTL > 0 && time.Since(e.at) < c.cacheTTL {
-		return e, nil
-	}
-	var ep wire.BatchEndpoint
-	if _, err := c.armDo(ctx, http.MethodGet, c.armURL("/batchEndpoints/"+url.PathEscape(name), nil), nil, &ep); err != nil {
-		return cachedEndpoint{}, err
-	}
-	if ep.Properties.ScoringURI == "" {
-		return cachedEndpoint{}, fmt.Errorf("batch endpoint %q has no scoring URI yet (provisioning state %q); wait until it is provisioned", name, ep.Properties.ProvisioningState)
-	}
-	e = cachedEndpoint{scoringURI: ep.Properties.ScoringURI, at: time.Now()}
-	if d := ep.Properties.Defaults; d != nil && d.DeploymentName != nil {
-		e.defaultDeployment = *d.DeploymentName
-	}
-	c.mu.Lock()
-	c.eps[name] = e
-	c.mu.Unlock()
-	return e, nil
-}
-
-// deploymentKind looks up a deployment, from cache when fresh.
-func (c *Client) deploymentKind(ctx context.Context, endpoint, name string) (DeploymentKind, error) {
-	key := endpoint + "/" + name
-	c.mu.Lock()
-	d, ok := c.deps[key]
-	c.mu.Unlock()
-	if ok && c.cacheTTL > 0 && time.Since(d.at) < c.cacheTTL {
-		return d.kind, nil
-	}
-	var dep wire.BatchDeployment
-	if _, err := c.armDo(ctx, http.MethodGet, c.armURL("/batchEndpoints/"+url.PathEscape(endpoint)+"/deployments/"+url.PathEscape(name), nil), nil, &dep); err != nil {
-		var re *azcore.ResponseError
-		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
-			return "", fmt.Errorf("deployment %q not found for endpoint %q: %w", name, endpoint, err)
-		}
-		return "", err
-	}
-	kind := DeploymentKindModel
-	if cfg := dep.Properties.DeploymentConfiguration; cfg != nil && strings.EqualFold(cfg.DeploymentConfigurationType, "PipelineComponent") {
-		kind = DeploymentKindPipelineComponent
-	}
-	c.mu.Lock()
-	c.deps[key] = cachedDeployment{kind: kind, at: time.Now()}
-	c.mu.Unlock()
-	return kind, nil
-}
-
-// forgetEndpoint drops cached lookups of an endpoint (after a 404 or a failed POST).
-func (c *Client) forgetEndpoint(name string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.eps, name)
-	for k := range c.deps {
-		if strings.HasPrefix(k, name+"/") {
-			delete(c.deps, k)
-		}
-	}
-}
-
 func decodeJSON(resp *http.Response, v any) error {
 	b, err := runtime.Payload(resp)
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// sendMark records that a POST got past the bearer policy, on its way to the
+// transport (a failure before that certainly sent nothing), and the error the
+// transport itself returned.
+type sendMark struct {
+	reached bool
+	err     error
 }
 
 // postPayload marks a request whose body is an in-memory payload.
@@ -320,6 +280,10 @@ type postPayload []byte
 type inMemoryBodyPolicy struct{}
 
 func (inMemoryBodyPolicy) Do(req *policy.Request) (*http.Response, error) {
+	var m *sendMark
+	if req.OperationValue(&m) && m != nil {
+		m.reached = true
+	}
 	var p postPayload
 	if req.OperationValue(&p) && p != nil {
 		raw := req.Raw()
@@ -327,5 +291,9 @@ func (inMemoryBodyPolicy) Do(req *policy.Request) (*http.Response, error) {
 		raw.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil }
 		raw.ContentLength = int64(len(p))
 	}
-	return req.Next()
+	resp, err := req.Next()
+	if m != nil {
+		m.err = err // the transport's own error: azcore may report ctx's error instead
+	}
+	return resp, err
 }

@@ -134,7 +134,10 @@ func TestInvokeDeploymentNotFound(t *testing.T) {
 	f := newFakeService(t)
 	_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Deployment: "nope", Input: inputs.StorageURL(heartURL)}, nil)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `deployment "nope" not found for endpoint "heart-classifier"`)
+	assert.Contains(t, err.Error(), `deployment "nope" not found in batch endpoint "heart-classifier"`)
+	var nf *batchendpoint.NotFoundError
+	require.ErrorAs(t, err, &nf)
+	assert.Equal(t, batchendpoint.ResourceDeployment, nf.ResourceType)
 	var re *azcore.ResponseError
 	require.True(t, errors.As(err, &re))
 	assert.Equal(t, 404, re.StatusCode)
@@ -429,7 +432,9 @@ func TestGetEndpoint(t *testing.T) {
 	assert.True(t, errors.As(err, new(*azcore.ResponseError)))
 }
 
-// TestNoTokenOverHTTP: neither pipeline sends a bearer token to a plain-http host.
+// TestNoTokenOverHTTP: no bearer token goes to a plain-http host, a URL with
+// user info or a scoring URI the caller got wrong; each is refused with a clear
+// error before any request.
 func TestNoTokenOverHTTP(t *testing.T) {
 	var mu sync.Mutex
 	var withAuth, total int
@@ -444,18 +449,66 @@ func TestNoTokenOverHTTP(t *testing.T) {
 	}))
 	defer plain.Close()
 	f := newFakeService(t)
-	o := f.options()
-	o.Cloud.Services[cloud.ResourceManager] = cloud.ServiceConfiguration{Endpoint: plain.URL, Audience: "https://management.azure.com"}
-	c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, o)
-	require.NoError(t, err)
-	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
-	require.Error(t, err, "ARM over http")
-	_, err = f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)},
-		&batchendpoint.InvokeOptions{ScoringURI: plain.URL + "/jobs"})
-	require.Error(t, err, "data plane over http")
+	req := batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}
+	withARM := func(endpoint string) *batchendpoint.ClientOptions {
+		o := f.options()
+		o.Cloud.Services[cloud.ResourceManager] = cloud.ServiceConfiguration{Endpoint: endpoint, Audience: "https://management.azure.com"}
+		return o
+	}
+	t.Run("NewClient", func(t *testing.T) {
+		for _, tc := range []struct{ name, endpoint, want string }{
+			{"ARM over http", plain.URL, "not https"},
+			{"ARM with user info", strings.Replace(f.arm.URL, "https://", "https://user:hunter2@", 1), "user info"},
+			{"ARM without host", "https://", "no host"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, withARM(tc.endpoint))
+				var ve *batchendpoint.ValidationError
+				require.ErrorAs(t, err, &ve)
+				assert.Equal(t, "ClientOptions.Cloud", ve.Field)
+				assert.Contains(t, err.Error(), tc.want)
+				assert.NotContains(t, err.Error(), "hunter2")
+			})
+		}
+	})
+	t.Run("InvokeOptions.ScoringURI", func(t *testing.T) {
+		for _, tc := range []struct{ name, uri, want string }{
+			{"http", plain.URL + "/jobs", "not https"},
+			{"user info", strings.Replace(f.scoringURI(), "https://", "https://user:hunter2@", 1), "user info"},
+			{"not a URL", "jobs", "no host"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				armBefore, infBefore := f.counts()
+				_, err := f.client().Invoke(context.Background(), "heart-classifier", req, &batchendpoint.InvokeOptions{ScoringURI: tc.uri})
+				var ve *batchendpoint.ValidationError
+				require.ErrorAs(t, err, &ve)
+				assert.Equal(t, "InvokeOptions.ScoringURI", ve.Field)
+				assert.Contains(t, err.Error(), tc.want)
+				assert.NotContains(t, err.Error(), "hunter2")
+				arm, inf := f.counts()
+				assert.Equal(t, [2]int{armBefore, infBefore}, [2]int{arm, inf}, "no request")
+			})
+		}
+	})
+	t.Run("scoring URI from the service over http", func(t *testing.T) {
+		arm := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, map[string]any{"name": "heart-classifier", "properties": map[string]any{
+				"scoringUri": plain.URL + "/jobs", "defaults": map[string]any{"deploymentName": "d"}}})
+		}))
+		defer arm.Close()
+		o := withARM(arm.URL)
+		o.Transport = arm.Client()
+		c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, o)
+		require.NoError(t, err)
+		_, err = c.Invoke(context.Background(), "heart-classifier", req, nil)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "not https")
+		assert.Contains(t, err.Error(), "not sending the data-plane token")
+	})
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Zero(t, withAuth, "no Authorization header over http (requests seen: %d)", total)
+	assert.Zero(t, total, "nothing reached the plain-http host")
+	assert.Zero(t, withAuth)
 }
 
 // TestPollUntilDone: the azcore poller behind a Job behaves like other Azure Go SDKs'.

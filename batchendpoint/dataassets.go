@@ -82,6 +82,22 @@ func (c *Client) CreateDataAsset(ctx context.Context, spec DataAssetSpec, option
 		}
 		return DataAsset{}, err
 	}
+	switch in.(type) {
+	case inputs.LocalPathInput, inputs.StorageURLInput, inputs.DatastoreInput:
+	default:
+		return DataAsset{}, &ValidationError{Field: "DataAssetSpec.Path", Value: in.String(), Problem: "a data asset's path must be data, not a reference to another asset",
+			Fix: "give a local file or folder, a storage URL or a datastore path"}
+	}
+	if x, ok := in.(inputs.StorageURLInput); ok && x.HasSAS() {
+		return DataAsset{}, &ValidationError{Field: "DataAssetSpec.Path", Value: x.String(), Problem: "the URL carries a SAS token, which the data asset would store in the workspace for every reader",
+			Fix: "register the storage account as a datastore and use azureml://datastores/<name>/paths/<path>, or use a URL without a SAS"}
+	}
+	// The lookup comes before the upload: nothing is written for an asset that cannot be created.
+	if version == "" {
+		if version, err = c.nextDataVersion(ctx, spec.Name); err != nil {
+			return DataAsset{}, err
+		}
+	}
 	var uri string
 	kind := spec.Kind
 	switch x := in.(type) {
@@ -91,24 +107,12 @@ func (c *Client) CreateDataAsset(ctx context.Context, spec DataAssetSpec, option
 		}
 		kind = x.Kind()
 	case inputs.StorageURLInput:
-		if x.HasSAS() {
-			return DataAsset{}, &ValidationError{Field: "DataAssetSpec.Path", Value: x.String(), Problem: "the URL carries a SAS token, which the data asset would store in the workspace for every reader",
-				Fix: "register the storage account as a datastore and use azureml://datastores/<name>/paths/<path>, or use a URL without a SAS"}
-		}
 		uri = x.URL()
 	case inputs.DatastoreInput:
 		uri = x.URI()
-	default:
-		return DataAsset{}, &ValidationError{Field: "DataAssetSpec.Path", Value: in.String(), Problem: "a data asset's path must be data, not a reference to another asset",
-			Fix: "give a local file or folder, a storage URL or a datastore path"}
 	}
 	if kind == "" {
 		kind = inputs.KindURIFolder
-	}
-	if version == "" {
-		if version, err = c.nextDataVersion(ctx, spec.Name); err != nil {
-			return DataAsset{}, err
-		}
 	}
 	body := wire.DataVersionCreate{Properties: wire.DataVersionCreateProperties{
 		DataType: string(kind), DataURI: uri, Description: spec.Description, Tags: spec.Tags,

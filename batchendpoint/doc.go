@@ -20,7 +20,13 @@
 //     after the request was written returns *AmbiguousInvokeError.
 //   - Requests are validated (names, inputs, the deployment kind's rules) before
 //     anything is sent; such errors are *ValidationError. Service errors are
-//     *azcore.ResponseError.
+//     *azcore.ResponseError; a missing endpoint, deployment, datastore or data
+//     asset is a *NotFoundError wrapping it.
+//   - Invoke is one pass of stages with typed inputs and outputs (invoke.go):
+//     validate → resolve (every lookup) → check → upload → encode → send. Every
+//     lookup and check that can fail comes before the first write, so a failing
+//     invoke leaves no uploaded data and no job. Identical in-flight lookups are
+//     coalesced; each caller still returns as soon as its own ctx ends.
 //   - Job handles are built on azcore's runtime.Poller, so ResumeToken and
 //     PollUntilDone behave as in other Azure Go SDKs.
 //

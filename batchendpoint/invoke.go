@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,196 +27,369 @@ import (
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
-// AmbiguousInvokeError reports an invoke POST that may have reached the service
-// (a 5xx answer, or a connection lost after the request was written): a job may
-// exist. Reconcile by listing the endpoint's jobs, or invoke again with the same
-// RepeatabilityID so the service can de-duplicate. Err is the underlying error,
-// an *azcore.ResponseError when the service answered.
-type AmbiguousInvokeError struct {
-	RepeatabilityID string
-	Endpoint        string
-	Err             error
-}
-
-// Error says that a job may exist and how to reconcile.
-func (e *AmbiguousInvokeError) Error() string {
-	return fmt.Sprintf("invoke of batch endpoint %q may have created a job (repeatability_request-id %s); it was not resent. "+
-		"List the endpoint's jobs to check, or retry with InvokeOptions.RepeatabilityID=%q: %v", e.Endpoint, e.RepeatabilityID, e.RepeatabilityID, e.Err)
-}
-
-// Unwrap returns the underlying error.
-func (e *AmbiguousInvokeError) Unwrap() error { return e.Err }
-
-// Invoke creates a batch job on endpoint and returns its handle. It looks up the
-// endpoint and deployment (cached), applies the deployment kind's rules, resolves
-// data assets by label, uploads local inputs, checks output datastores, then POSTs
-// the job. Validation errors (*ValidationError) come back before any request.
-// Service errors are *azcore.ResponseError; see AmbiguousInvokeError for POSTs
-// whose outcome is unknown.
+// Invoke creates a batch job on endpoint and returns its handle.
+//
+// It runs one pass of stages, each once and in order: validate (offline, no
+// I/O) → resolve (every lookup: the endpoint, the deployment and its kind, data
+// assets by label, output datastores, the datastore local inputs go to) →
+// check (the deployment kind's rules and what the lookups told) → upload (local
+// inputs: the first write) → encode → send (the POST). Nothing is written before
+// every lookup and check has passed; only a failing upload or POST can leave
+// uploaded data behind (which the next invoke of the same data reuses).
+//
+// Validation errors (*ValidationError) come back before any request. A missing
+// endpoint, deployment, datastore or data asset is a *NotFoundError. Other service
+// errors are *azcore.ResponseError; see AmbiguousInvokeError for POSTs whose
+// outcome is unknown and InvokeInterruptedError for a resend ctx cut short.
 func (c *Client) Invoke(ctx context.Context, endpoint string, req InvokeRequest, options *InvokeOptions) (job *Job, err error) {
 	ctx, end := c.span(ctx, "Client.Invoke")
 	defer func() { end(err) }()
-	var o InvokeOptions
+	v, err := c.invokeValidate(endpoint, req, options)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.invokeResolve(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	k, err := c.invokeCheck(r)
+	if err != nil {
+		return nil, err
+	}
+	u, err := c.invokeUpload(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	e, err := c.invokeEncode(u)
+	if err != nil {
+		return nil, err
+	}
+	return c.invokeSend(ctx, e)
+}
+
+// namedInput is one input of the request with the field that names it in errors.
+type namedInput struct {
+	name  string // key in InvokeRequest.Inputs; singleInputKey for Input
+	field string // "inputs.<name>" or "Input"
+	in    inputs.Input
+}
+
+// validInvoke is the validate stage's output: a request that passed every
+// offline check, and the lookups it needs.
+type validInvoke struct {
+	endpoint string
+	req      InvokeRequest
+	opts     InvokeOptions
+	id       string // repeatability_request-id, the same for every resend
+
+	latest  []namedInput // data assets by label: looked up
+	pinned  []namedInput // data assets by explicit version: verified when something is uploaded
+	locals  []namedInput // local paths: uploaded
+	outputs []string     // outputs on a datastore of this workspace, by name: their datastore looked up
+}
+
+var repeatabilityID = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
+
+// invokeValidate is the validate stage: no I/O.
+func (c *Client) invokeValidate(endpoint string, req InvokeRequest, options *InvokeOptions) (validInvoke, error) {
+	v := validInvoke{endpoint: endpoint, req: req}
 	if options != nil {
-		o = *options
+		v.opts = *options
 	}
 	if err := validateEndpointName(endpoint); err != nil {
-		return nil, err
+		return validInvoke{}, err
 	}
 	if err := req.validate(req.DeploymentKind); err != nil {
-		return nil, err
+		return validInvoke{}, err
 	}
-	scoringURI := o.ScoringURI
-	kind := req.DeploymentKind
-	if scoringURI == "" {
-		ep, err := c.endpoint(ctx, endpoint)
-		if err != nil {
-			return nil, err
-		}
-		scoringURI = ep.scoringURI
-		dep := req.Deployment
-		if dep == "" {
-			dep = ep.defaultDeployment
-		}
-		if dep == "" {
-			return nil, &ValidationError{Field: "Deployment", Problem: fmt.Sprintf("endpoint %q has no default deployment", endpoint), Fix: "name the deployment in InvokeRequest.Deployment, or set a default deployment on the endpoint"}
-		}
-		if kind, err = c.deploymentKind(ctx, endpoint, dep); err != nil {
-			return nil, err
-		}
-		if err := req.validateKind(kind); err != nil {
-			return nil, err
-		}
-	} else if c.opts.DataPlaneOnly && needsARM(&req) {
-		return nil, &ValidationError{Field: "ClientOptions.DataPlaneOnly", Problem: "this request needs workspace lookups (a data asset by label, a local upload or an output datastore by name) and the client may not call ARM", Fix: "give explicit versions and datastore ARM ids, or use a credential with ARM access"}
+	o := &v.opts
+	if o.RepeatabilityID != "" && !repeatabilityID.MatchString(o.RepeatabilityID) {
+		return validInvoke{}, &ValidationError{Field: "InvokeOptions.RepeatabilityID", Value: strings.ToValidUTF8(strings.Map(visible, o.RepeatabilityID), "?"),
+			Problem: "a repeatability id is 1-128 visible ASCII characters, without spaces", Fix: "pass the id of an earlier attempt unchanged, or leave it empty for a new UUID"}
 	}
-	resolved, err := c.resolve(ctx, &req, &o)
-	if err != nil {
-		return nil, err
-	}
-	body, err := encodeRequest(&req, c.ws.arm(), resolved)
-	if err != nil {
-		return nil, err
-	}
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	id := o.RepeatabilityID
-	if id == "" {
-		id = uuid.NewString()
-	}
-	res, err := c.post(ctx, endpoint, scoringURI, req.Deployment, id, payload, &o)
-	if err != nil {
-		return nil, err
-	}
-	return c.newJob(jobFromDataPlane(res), endpoint, scoringURI, id)
-}
-
-func needsARM(r *InvokeRequest) bool {
-	check := func(in inputs.Input) bool {
-		switch x := in.(type) {
-		case inputs.DataAssetInput:
-			return x.IsLatest()
-		case inputs.LocalPathInput:
-			return true
-		}
-		return false
-	}
-	if r.Input != nil && check(r.Input) {
-		return true
-	}
-	for _, in := range r.Inputs {
-		if check(in) {
-			return true
+	if o.ScoringURI != "" {
+		if _, err := checkTokenURL(o.ScoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
+			return validInvoke{}, &ValidationError{Field: "InvokeOptions.ScoringURI", Value: shownURL(o.ScoringURI), Problem: "the scoring URI " + err.Error(),
+				Fix: "use the endpoint's https scoring URI as az ml batch-endpoint show prints it (the data-plane token is never sent over plain http)"}
 		}
 	}
-	for _, o := range r.Outputs {
-		if !o.IsDefault() && o.URI() == "" && o.DatastoreID() == "" {
-			return true
-		}
+	v.id = o.RepeatabilityID
+	if v.id == "" {
+		v.id = uuid.NewString()
 	}
-	return false
-}
-
-// resolve looks up what the body needs from the workspace: latest data asset
-// versions, uploads of local paths and output datastore types.
-func (c *Client) resolve(ctx context.Context, r *InvokeRequest, o *InvokeOptions) (map[string]resolvedInput, error) {
-	resolved := map[string]resolvedInput{}
-	one := func(name string, in inputs.Input) error {
-		field := "inputs." + name
+	add := func(name string, in inputs.Input) {
+		n := namedInput{name: name, field: "inputs." + name, in: in}
 		if name == singleInputKey {
-			field = "Input"
+			n.field = "Input"
 		}
 		switch x := in.(type) {
 		case inputs.DataAssetInput:
-			if !x.IsLatest() || x.URI() != "" {
-				return nil
+			switch {
+			case x.ARMID() != "" || x.URI() != "":
+				// Sent as given; it may name another workspace, so the service checks it.
+			case x.IsLatest():
+				v.latest = append(v.latest, n)
+			default:
+				v.pinned = append(v.pinned, n)
 			}
-			da, err := c.GetDataAsset(ctx, x.Name(), inputs.Latest, nil)
-			if err != nil {
-				return fmt.Errorf("%s: resolving %s: %w", field, x, err)
-			}
-			kind := inputs.Kind(da.Kind)
-			if kind == inputs.KindMLTable {
-				return &ValidationError{Field: field, Value: x.String(), Problem: "the data asset is an MLTable, which batch endpoints don't support", Fix: "register the data as a uri_folder or uri_file asset"}
-			}
-			if x.KindSet() {
-				kind = x.Kind()
-			}
-			uri := da.ID
-			if uri == "" {
-				uri = c.ws.arm().DataVersionID(x.Name(), da.Version)
-			}
-			resolved[name] = resolvedInput{uri: uri, kind: kind}
 		case inputs.LocalPathInput:
-			uri, err := c.uploadLocal(ctx, x, o.UploadProgress)
-			if err != nil {
-				return fmt.Errorf("%s: uploading %s: %w", field, x.Path(), err)
-			}
-			resolved[name] = resolvedInput{uri: uri, kind: x.Kind()}
-		}
-		return nil
-	}
-	if r.Input != nil {
-		if err := one(singleInputKey, r.Input); err != nil {
-			return nil, err
+			v.locals = append(v.locals, n)
 		}
 	}
-	for _, name := range sortedKeys(r.Inputs) {
-		if err := one(name, r.Inputs[name]); err != nil {
-			return nil, err
+	if req.Input != nil {
+		add(singleInputKey, req.Input)
+	}
+	for _, name := range sortedKeys(req.Inputs) {
+		add(name, req.Inputs[name])
+	}
+	byName := false // an output names its datastore only by name: finding it takes ARM
+	for _, name := range sortedKeys(req.Outputs) {
+		o := req.Outputs[name]
+		switch {
+		case !c.ownDatastore(o):
+		case c.opts.DataPlaneOnly:
+			// Not looked up: the service checks the datastore of an output given by URI or id.
+			byName = byName || (o.URI() == "" && o.DatastoreID() == "")
+		default:
+			v.outputs = append(v.outputs, name)
 		}
 	}
-	for _, name := range sortedKeys(r.Outputs) {
-		if err := c.checkOutputDatastore(ctx, name, r.Outputs[name]); err != nil {
-			return nil, err
+	if c.opts.DataPlaneOnly {
+		if o.ScoringURI == "" {
+			return validInvoke{}, &ValidationError{Field: "InvokeOptions.ScoringURI", Problem: "a DataPlaneOnly client cannot look the endpoint up through ARM",
+				Fix: "set InvokeOptions.ScoringURI to the endpoint's scoring URI (az ml batch-endpoint show --query scoring_uri)"}
+		}
+		if len(v.latest) > 0 || len(v.locals) > 0 || byName {
+			return validInvoke{}, &ValidationError{Field: "ClientOptions.DataPlaneOnly", Problem: "this request needs workspace lookups (a data asset by label, a local upload or an output datastore by name) and the client may not call ARM",
+				Fix: "give explicit versions and datastore ARM ids, or use a credential with ARM access"}
 		}
 	}
-	return resolved, nil
+	return v, nil
 }
 
-// checkOutputDatastore rejects outputs to datastores of this workspace that are
-// not AzureBlob: "Batch endpoints only support writing outputs in Blob Storage data stores."
-func (c *Client) checkOutputDatastore(ctx context.Context, name string, o outputs.DataOutput) error {
-	if o.IsDefault() || (c.opts.DataPlaneOnly) {
-		return nil
+// ownDatastore reports outputs whose datastore is this workspace's, looked up by
+// name (another workspace's datastore id is checked by the service).
+func (c *Client) ownDatastore(o outputs.DataOutput) bool {
+	if o.IsDefault() {
+		return false
 	}
 	if id := o.DatastoreID(); id != "" {
 		p, ok := armid.ParseDatastoreID(id)
 		if !ok || p.Workspace == nil || !strings.EqualFold(p.Workspace.Name, c.ws.Name) || !strings.EqualFold(p.Workspace.ResourceGroup, c.ws.ResourceGroup) || !strings.EqualFold(p.Workspace.Subscription, c.ws.SubscriptionID) {
-			return nil // another workspace's datastore: the service checks it
+			return false
 		}
 	}
-	ds, err := c.GetDatastore(ctx, o.DatastoreName(), nil)
+	return true
+}
+
+// resolvedInvoke is the resolve stage's output: what the workspace said.
+type resolvedInvoke struct {
+	validInvoke
+	scoringURI  string
+	fromService bool   // scoringURI came from the endpoint GET (not InvokeOptions.ScoringURI)
+	deployment  string // the deployment that runs the job; "" when unknown
+	kind        DeploymentKind
+	assets      map[string]DataAsset // data asset inputs looked up, by input name
+	stores      map[string]Datastore // output datastores, by output name
+	uploadTo    Datastore            // where local inputs go (set when there are any)
+}
+
+// invokeResolve is the resolve stage: every lookup, in a fixed order, and nothing written.
+func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvoke, error) {
+	r := resolvedInvoke{validInvoke: v, scoringURI: v.opts.ScoringURI, deployment: v.req.Deployment, kind: v.req.DeploymentKind}
+	if len(v.latest)+len(v.pinned) > 0 {
+		r.assets = map[string]DataAsset{}
+	}
+	if len(v.outputs) > 0 {
+		r.stores = map[string]Datastore{}
+	}
+	if r.scoringURI == "" {
+		ep, err := c.endpoint(ctx, v.endpoint)
+		if err != nil {
+			return resolvedInvoke{}, err
+		}
+		r.scoringURI, r.fromService = ep.scoringURI, true
+		if r.deployment == "" {
+			r.deployment = ep.defaultDeployment
+		}
+		if r.deployment != "" {
+			if r.kind, err = c.deploymentKind(ctx, v.endpoint, r.deployment); err != nil {
+				return resolvedInvoke{}, err
+			}
+		}
+	}
+	for _, n := range v.latest {
+		x := n.in.(inputs.DataAssetInput)
+		da, err := c.latestDataAsset(ctx, x.Name())
+		if err != nil {
+			return resolvedInvoke{}, fmt.Errorf("%s: resolving %s: %w", n.field, x, err)
+		}
+		r.assets[n.name] = da
+	}
+	if len(v.locals) > 0 {
+		// An upload is coming: an input that cannot be found must fail now, not after it.
+		for _, n := range v.pinned {
+			x := n.in.(inputs.DataAssetInput)
+			da, err := c.dataAssetVersion(ctx, x.Name(), x.Version())
+			if err != nil {
+				return resolvedInvoke{}, fmt.Errorf("%s: looking up %s: %w", n.field, x, err)
+			}
+			r.assets[n.name] = da
+		}
+	}
+	for _, name := range v.outputs {
+		o := v.req.Outputs[name]
+		ds, err := c.datastore(ctx, o.DatastoreName())
+		if err != nil {
+			return resolvedInvoke{}, fmt.Errorf("outputs.%s: looking up datastore %q: %w", name, o.DatastoreName(), err)
+		}
+		r.stores[name] = ds
+	}
+	if len(v.locals) > 0 {
+		ds, err := c.GetDefaultDatastore(ctx, nil)
+		if err != nil {
+			return resolvedInvoke{}, fmt.Errorf("%s: finding the datastore to upload to: %w", v.locals[0].field, err)
+		}
+		r.uploadTo = ds
+		// The datastore's credentials (listSecrets) and its container are read by
+		// the upload itself before it writes anything, and every local input
+		// goes to this one datastore: reading them here too would only double
+		// those requests.
+	}
+	return r, nil
+}
+
+// checkedInvoke is the check stage's output: a request the lookups allow, with
+// the location of every input that had to be looked up.
+type checkedInvoke struct {
+	resolvedInvoke
+	located map[string]resolvedInput // by input name
+}
+
+// invokeCheck is the check stage: the deployment kind's rules and what the
+// lookups told. No I/O.
+func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
+	k := checkedInvoke{resolvedInvoke: r}
+	if len(r.assets) > 0 {
+		k.located = map[string]resolvedInput{}
+	}
+	if r.fromService {
+		if _, err := checkTokenURL(r.scoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
+			return checkedInvoke{}, fmt.Errorf("batch endpoint %q: the scoring URI the service returned (%s) %s; not sending the data-plane token there", r.endpoint, shownURL(r.scoringURI), err)
+		}
+		if r.deployment == "" {
+			return checkedInvoke{}, &ValidationError{Field: "Deployment", Problem: fmt.Sprintf("endpoint %q has no default deployment", r.endpoint), Fix: "name the deployment in InvokeRequest.Deployment, or set a default deployment on the endpoint"}
+		}
+	}
+	if r.kind != "" {
+		if err := r.req.validateKind(r.kind); err != nil {
+			return checkedInvoke{}, err
+		}
+	}
+	for _, n := range append(append([]namedInput(nil), r.latest...), r.pinned...) {
+		da, ok := r.assets[n.name]
+		if !ok {
+			continue // pinned and not verified: built locally, as azure-ai-ml does
+		}
+		x := n.in.(inputs.DataAssetInput)
+		kind := inputs.Kind(da.Kind)
+		if kind == inputs.KindMLTable {
+			return checkedInvoke{}, &ValidationError{Field: n.field, Value: x.String(), Problem: "the data asset is an MLTable, which batch endpoints don't support", Fix: "register the data as a uri_folder or uri_file asset"}
+		}
+		if x.KindSet() {
+			kind = x.Kind()
+		}
+		uri := da.ID
+		if uri == "" {
+			uri = c.ws.arm().DataVersionID(x.Name(), da.Version)
+		}
+		k.located[n.name] = resolvedInput{uri: uri, kind: kind}
+	}
+	for _, name := range r.outputs {
+		ds := r.stores[name]
+		if !strings.EqualFold(ds.Type, "AzureBlob") {
+			o := r.req.Outputs[name]
+			return checkedInvoke{}, &ValidationError{Field: "outputs." + name, Value: o.DatastoreName() + " (" + ds.Type + ")", Problem: "batch endpoints only write outputs to Blob Storage datastores",
+				Fix: "use an AzureBlob datastore such as workspaceblobstore (an ADLS Gen2 account can be registered as a Blob datastore)"}
+		}
+	}
+	if len(r.locals) > 0 && !blobCompatible(r.uploadTo.Type) {
+		return checkedInvoke{}, &ValidationError{Field: r.locals[0].field, Value: r.uploadTo.Name + " (" + r.uploadTo.Type + ")",
+			Problem: "local inputs are uploaded to the workspace's default datastore, which must be AzureBlob or AzureDataLakeGen2",
+			Fix:     "make a Blob datastore the workspace default (az ml datastore update), or upload the data yourself and pass its URL"}
+	}
+	if len(r.locals) > 0 {
+		// Encode once with stand-ins for the uploads, so that encoding cannot fail after them.
+		trial := maps.Clone(k.located)
+		if trial == nil {
+			trial = map[string]resolvedInput{}
+		}
+		for _, n := range r.locals {
+			trial[n.name] = resolvedInput{uri: "azureml://datastores/" + r.uploadTo.Name + "/paths/" + uploadRoot + "/", kind: n.in.Kind()}
+		}
+		if _, err := encodeRequest(&r.req, c.ws.arm(), trial); err != nil {
+			return checkedInvoke{}, err
+		}
+	}
+	return k, nil
+}
+
+// uploadedInvoke is the upload stage's output: every input located.
+type uploadedInvoke struct {
+	checkedInvoke
+	all map[string]resolvedInput // located inputs and uploads, by input name
+}
+
+// invokeUpload is the upload stage: local inputs go to the default datastore.
+// It is the first stage that writes.
+func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInvoke, error) {
+	u := uploadedInvoke{checkedInvoke: k, all: k.located}
+	if len(k.locals) > 0 {
+		u.all = maps.Clone(k.located)
+		if u.all == nil {
+			u.all = map[string]resolvedInput{}
+		}
+	}
+	for _, n := range k.locals {
+		x := n.in.(inputs.LocalPathInput)
+		uri, err := c.uploadLocal(ctx, x, k.opts.UploadProgress)
+		if err != nil {
+			return uploadedInvoke{}, fmt.Errorf("%s: uploading %s: %w", n.field, x.Path(), err)
+		}
+		u.all[n.name] = resolvedInput{uri: uri, kind: x.Kind()}
+	}
+	return u, nil
+}
+
+// encodedInvoke is the encode stage's output: the POST to send.
+type encodedInvoke struct {
+	endpoint, scoringURI string
+	deploymentHeader     string // azureml-model-deployment; "" for the endpoint's default
+	id                   string
+	payload              []byte
+	opts                 InvokeOptions
+}
+
+// invokeEncode is the encode stage.
+func (c *Client) invokeEncode(u uploadedInvoke) (encodedInvoke, error) {
+	body, err := encodeRequest(&u.req, c.ws.arm(), u.all)
 	if err != nil {
-		return fmt.Errorf("outputs.%s: looking up datastore %q: %w", name, o.DatastoreName(), err)
+		return encodedInvoke{}, err
 	}
-	if !strings.EqualFold(ds.Type, "AzureBlob") {
-		return &ValidationError{Field: "outputs." + name, Value: o.DatastoreName() + " (" + ds.Type + ")", Problem: "batch endpoints only write outputs to Blob Storage datastores",
-			Fix: "use an AzureBlob datastore such as workspaceblobstore (an ADLS Gen2 account can be registered as a Blob datastore)"}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return encodedInvoke{}, err
 	}
-	return nil
+	return encodedInvoke{endpoint: u.endpoint, scoringURI: u.scoringURI, deploymentHeader: u.req.Deployment, id: u.id, payload: payload, opts: u.opts}, nil
+}
+
+// invokeSend is the send stage: the POST, and the job handle.
+func (c *Client) invokeSend(ctx context.Context, e encodedInvoke) (*Job, error) {
+	res, err := c.post(ctx, e.endpoint, e.scoringURI, e.deploymentHeader, e.id, e.payload, &e.opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.newJob(jobFromDataPlane(res), e.endpoint, e.scoringURI, e.id)
 }
 
 // post sends the invoke POST. It never lets the pipeline's retry policy resend it
@@ -231,6 +406,18 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		maxWait = time.Minute
 	}
 	noRetry := policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1})
+	mayExist := false // an earlier attempt may have created a job (503 with Retry-After)
+	// resend waits d before the next attempt; it gives up at once when ctx's
+	// deadline falls before the wait ends, and when ctx ends during it.
+	resend := func(d time.Duration, last error) error {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: context.DeadlineExceeded, Last: last}
+		}
+		if err := sleepCtx(ctx, d); err != nil {
+			return &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: err, Last: last}
+		}
+		return nil
+	}
 	for attempt := 0; ; attempt++ {
 		req, err := runtime.NewRequest(noRetry, http.MethodPost, scoringURI)
 		if err != nil {
@@ -244,15 +431,26 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 			return nil, err
 		}
 		req.SetOperationValue(postPayload(payload))
+		mark := &sendMark{}
+		req.SetOperationValue(mark)
 		resp, err := c.dataPL.Do(req)
 		if err != nil {
+			cause := err
+			if mark.err != nil {
+				cause = mark.err
+			}
+			written := mark.reached && wasWritten(cause)
 			switch {
-			case notSent(err) && attempt < maxResends:
-				if werr := sleepCtx(ctx, backoff(attempt)); werr != nil {
+			case ctx.Err() != nil && !written:
+				return nil, &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, MayExist: mayExist, Err: ctx.Err(), Last: cause}
+			case !mark.reached && !mayExist:
+				return nil, err // refused before sending: a credential failure, say
+			case notSent(cause) && attempt < maxResends:
+				if werr := resend(backoff(attempt), cause); werr != nil {
 					return nil, werr
 				}
 				continue
-			case notSent(err), ctx.Err() != nil && !wasWritten(err):
+			case (notSent(cause) || !mark.reached) && !mayExist:
 				return nil, err
 			}
 			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: err}
@@ -269,13 +467,14 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 			return &res, nil
 		case runtime.HasStatusCode(resp, http.StatusTooManyRequests, http.StatusServiceUnavailable):
 			if d, ok := retryAfter(resp); ok && attempt < maxResends && d <= maxWait {
-				runtime.Drain(resp)
-				if werr := sleepCtx(ctx, d); werr != nil {
+				last := serviceError(resp) // reads (and closes) the body
+				mayExist = mayExist || resp.StatusCode == http.StatusServiceUnavailable
+				if werr := resend(d, last); werr != nil {
 					return nil, werr
 				}
 				continue
 			}
-			if resp.StatusCode == http.StatusTooManyRequests {
+			if resp.StatusCode == http.StatusTooManyRequests && !mayExist {
 				return nil, serviceError(resp)
 			}
 			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: serviceError(resp)}
