@@ -71,7 +71,8 @@ func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, prog
 		return "", err
 	}
 	if !blobCompatible(ds.Type) {
-		return "", fmt.Errorf("Datastore type %s is not supported for uploads. Supported types are AzureBlob and AzureDataLakeGen2.", ds.Type) //nolint:staticcheck // azure-ai-ml's message, verbatim
+		//lint:ignore ST1005 azure-ai-ml's message, verbatim
+		return "", fmt.Errorf("Datastore type %s is not supported for uploads. Supported types are AzureBlob and AzureDataLakeGen2.", ds.Type)
 	}
 	store, err := c.openBlobStore(ctx, ds)
 	if err != nil {

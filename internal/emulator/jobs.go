@@ -107,13 +107,12 @@ type jobInput struct {
 }
 
 type jobOutput struct {
-	name     string
-	typ      string // UriFile, UriFolder
-	uri      string // final uri
-	mode     string
-	loc      blobLoc
-	dsID     string
-	fileName string // pipeline UriFile default file name
+	name string
+	typ  string // UriFile, UriFolder
+	uri  string // final uri
+	mode string
+	loc  blobLoc
+	dsID string
 }
 
 type modelSettings struct {
