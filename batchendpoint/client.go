@@ -59,7 +59,7 @@ func (w Workspace) validate() error {
 			return &ValidationError{Field: "Workspace." + f.name, Value: strings.ToValidUTF8(strings.Map(visible, f.v), "?"), Problem: "contains a space or a control character", Fix: "give the value as az ml shows it"}
 		}
 	}
-	return nil
+	return validateWorkspaceNames(w)
 }
 
 // ClientOptions configure a Client. The embedded azcore.ClientOptions apply to both

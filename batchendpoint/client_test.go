@@ -331,7 +331,7 @@ func TestResumeTokenInFreshClient(t *testing.T) {
 	_, err = resumed.ResumeToken()
 	assert.Error(t, err, "no token for an ended job")
 
-	other, err := batchendpoint.NewClient(batchendpoint.Workspace{SubscriptionID: "s", ResourceGroup: "r", Name: "w"}, scopeCred{}, f.options())
+	other, err := batchendpoint.NewClient(batchendpoint.Workspace{SubscriptionID: "s", ResourceGroup: "r", Name: "w-other"}, scopeCred{}, f.options())
 	require.NoError(t, err)
 	_, err = other.ResumeJob(tok, nil)
 	assert.ErrorContains(t, err, "another workspace")

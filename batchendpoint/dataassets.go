@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/localfs"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -179,7 +179,7 @@ type dataAssetYAML struct {
 // version and tags are read too; other keys are an error. A local path is
 // relative to the YAML file's folder.
 func LoadDataAssetSpec(path string) (DataAssetSpec, error) {
-	b, err := os.ReadFile(path)
+	b, err := localfs.ReadFile(path) // a FIFO or device is refused, not read
 	if err != nil {
 		return DataAssetSpec{}, err
 	}

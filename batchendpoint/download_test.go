@@ -143,7 +143,7 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 }
 
 func TestParseOutputLocation(t *testing.T) {
-	c := &Client{ws: Workspace{SubscriptionID: "SUB", ResourceGroup: "RG", Name: "WS"}}
+	c := &Client{ws: Workspace{SubscriptionID: "SUB", ResourceGroup: "RG", Name: "WSX"}}
 	tests := []struct {
 		uri      string
 		ds, path string
@@ -151,7 +151,7 @@ func TestParseOutputLocation(t *testing.T) {
 	}{
 		{uri: "azureml://datastores/workspaceblobstore/paths/azureml/j/score/", ds: "workspaceblobstore", path: "azureml/j/score/"},
 		{uri: stWorkspace + "/datastores/workspaceblobstore/paths/batch-jobs/p", ds: "workspaceblobstore", path: "batch-jobs/p"},
-		{uri: "azureml://subscriptions/SUB/resourcegroups/RG/workspaces/WS/datastores/ds/paths/a/b", ds: "ds", path: "a/b"},
+		{uri: "azureml://subscriptions/SUB/resourcegroups/RG/workspaces/WSX/datastores/ds/paths/a/b", ds: "ds", path: "a/b"},
 		{uri: stWorkspace + "/datastores/workspaceblobstore", wantErr: "not a datastore path"},
 		{uri: "https://acct.blob.core.windows.net/c/p", wantErr: "not a datastore path"},
 		{uri: "azureml://datastores/ds/paths/", wantErr: "not a datastore path"},

@@ -11,7 +11,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +43,7 @@ import (
 func (c *Client) Invoke(ctx context.Context, endpoint string, req InvokeRequest, options *InvokeOptions) (job *Job, err error) {
 	ctx, end := c.span(ctx, "Client.Invoke")
 	defer func() { end(err) }()
-	v, err := c.invokeValidate(endpoint, req, options)
+	v, err := c.invokeValidate(ctx, endpoint, req, options)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +87,10 @@ type validInvoke struct {
 	outputs []string     // outputs on a datastore of this workspace, by name: their datastore looked up
 }
 
-var repeatabilityID = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
-
-// invokeValidate is the validate stage: no I/O.
-func (c *Client) invokeValidate(endpoint string, req InvokeRequest, options *InvokeOptions) (validInvoke, error) {
+// invokeValidate is the validate stage: no network I/O. Local inputs are
+// scanned (stat and open, no hashing) so that nothing unreadable, special or
+// entirely ignored is found only after lookups or a first upload.
+func (c *Client) invokeValidate(ctx context.Context, endpoint string, req InvokeRequest, options *InvokeOptions) (validInvoke, error) {
 	v := validInvoke{endpoint: endpoint, req: req}
 	if options != nil {
 		v.opts = *options
@@ -103,9 +102,8 @@ func (c *Client) invokeValidate(endpoint string, req InvokeRequest, options *Inv
 		return validInvoke{}, err
 	}
 	o := &v.opts
-	if o.RepeatabilityID != "" && !repeatabilityID.MatchString(o.RepeatabilityID) {
-		return validInvoke{}, &ValidationError{Field: "InvokeOptions.RepeatabilityID", Value: strings.ToValidUTF8(strings.Map(visible, o.RepeatabilityID), "?"),
-			Problem: "a repeatability id is 1-128 visible ASCII characters, without spaces", Fix: "pass the id of an earlier attempt unchanged, or leave it empty for a new UUID"}
+	if err := validateRepeatabilityID(o.RepeatabilityID); err != nil {
+		return validInvoke{}, err
 	}
 	if o.ScoringURI != "" {
 		if _, err := checkTokenURL(o.ScoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
@@ -152,6 +150,11 @@ func (c *Client) invokeValidate(endpoint string, req InvokeRequest, options *Inv
 			byName = byName || (o.URI() == "" && o.DatastoreID() == "")
 		default:
 			v.outputs = append(v.outputs, name)
+		}
+	}
+	for _, n := range v.locals {
+		if err := checkLocalInputContext(ctx, n.in.(inputs.LocalPathInput)); err != nil {
+			return validInvoke{}, withField(err, n.field)
 		}
 	}
 	if c.opts.DataPlaneOnly {

@@ -31,7 +31,7 @@ func TestInvokeValidateStage(t *testing.T) {
 		{name: "repeatability id with a line break", req: batchendpoint.InvokeRequest{Input: url},
 			opts: batchendpoint.InvokeOptions{RepeatabilityID: "id\r\nX-Injected: 1"}, field: "InvokeOptions.RepeatabilityID"},
 		{name: "repeatability id too long", req: batchendpoint.InvokeRequest{Input: url},
-			opts: batchendpoint.InvokeOptions{RepeatabilityID: strings.Repeat("a", 129)}, field: "InvokeOptions.RepeatabilityID"},
+			opts: batchendpoint.InvokeOptions{RepeatabilityID: strings.Repeat("a", 256)}, field: "InvokeOptions.RepeatabilityID"},
 		{name: "data-plane only without a scoring URI", dataPlane: true, req: batchendpoint.InvokeRequest{Input: url},
 			field: "InvokeOptions.ScoringURI"},
 		{name: "data-plane only with a data asset by label", dataPlane: true,

@@ -35,7 +35,7 @@ import (
 const (
 	stARMScope  = "https://management.azure.com/.default"
 	stMLScope   = "https://ml.azure.com/.default"
-	stWorkspace = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearningServices/workspaces/WS"
+	stWorkspace = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearningServices/workspaces/WSX"
 )
 
 // stCred issues "scope:<scope>" tokens, except for the storage scope, where it
@@ -310,7 +310,7 @@ func newSTClient(t testing.TB, f *stFake, cred azcore.TokenCredential, extra *x5
 	}}
 	o.Transport = counter
 	o.Retry = policy.RetryOptions{MaxRetries: 1, RetryDelay: 10 * time.Millisecond, MaxRetryDelay: 50 * time.Millisecond}
-	c, err := NewClient(Workspace{SubscriptionID: "SUB", ResourceGroup: "RG", Name: "WS"}, cred, &o)
+	c, err := NewClient(Workspace{SubscriptionID: "SUB", ResourceGroup: "RG", Name: "WSX"}, cred, &o)
 	require.NoError(t, err)
 	return c, counter
 }

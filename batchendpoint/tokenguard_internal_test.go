@@ -62,7 +62,7 @@ func guardClient(t *testing.T, ws Workspace, tr *hostsTransport) *Client {
 // nothing is sent where it may not go.
 func TestARMTokenHosts(t *testing.T) {
 	const armAuth = "Bearer tok:https://management.azure.com/.default"
-	ws := Workspace{SubscriptionID: "sub", ResourceGroup: "rg", Name: "ws"}
+	ws := Workspace{SubscriptionID: "sub", ResourceGroup: "rg", Name: "ws1"}
 	tr := &hostsTransport{serve: map[string]string{
 		"management.example": `{"properties":{"discoveryUrl":"https://disc.example/discovery"}}`,
 		"disc.example":       `{"history":"https://history.example","api":"http://plain.example","count":3}`,
@@ -109,12 +109,12 @@ func TestARMTokenHosts(t *testing.T) {
 // are validated too; escaping is the second line).
 func TestARMURLsEscapeWorkspace(t *testing.T) {
 	tr := &hostsTransport{serve: map[string]string{"management.example": `{"name":"x","properties":{"datastoreType":"AzureBlob"}}`}}
-	c := guardClient(t, Workspace{SubscriptionID: "sub", ResourceGroup: "rg(été)", Name: "ws+1"}, tr)
+	c := guardClient(t, Workspace{SubscriptionID: "sub", ResourceGroup: "rg(été)", Name: "ws-1"}, tr)
 	_, err := c.GetDatastore(context.Background(), "workspaceblobstore", nil)
 	require.NoError(t, err)
 	got := tr.requests()
 	require.Len(t, got, 1)
-	assert.Contains(t, got[0], "/subscriptions/sub/resourceGroups/rg%28%C3%A9t%C3%A9%29/providers/Microsoft.MachineLearningServices/workspaces/ws+1/datastores/workspaceblobstore")
+	assert.Contains(t, got[0], "/subscriptions/sub/resourceGroups/rg%28%C3%A9t%C3%A9%29/providers/Microsoft.MachineLearningServices/workspaces/ws-1/datastores/workspaceblobstore")
 }
 
 func TestWorkspaceValidate(t *testing.T) {

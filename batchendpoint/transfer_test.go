@@ -3,6 +3,7 @@ package batchendpoint
 import (
 	"context"
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -345,6 +346,11 @@ func testDownloadCancel(t *testing.T, st *stStorage) {
 func TestInvokeCancelDuringHashing(t *testing.T) {
 	dir := bigTree(t, 2, 64<<20)
 	f := newSTFake(t)
+	// The default datastore is looked up before hashing (the resolve stage); the
+	// cancel must land before its credentials are read, so no storage is needed.
+	f.addDatastore(wire.Datastore{Name: "workspaceblobstore", Properties: wire.DatastoreProperties{DatastoreType: "AzureBlob", AccountName: "devstoreaccount1",
+		ContainerName: "c", Endpoint: "https://127.0.0.1:1/devstoreaccount1", Protocol: "https", IsDefault: true,
+		Credentials: &wire.DatastoreCredentials{CredentialsType: "AccountKey"}}}, nil)
 	c, _ := newSTClient(t, f, &stCred{}, nil, nil)
 
 	for _, beforehand := range []bool{true, false} {

@@ -92,14 +92,16 @@ func (l LocalPathInput) Validate() error {
 	return validateMode(l.mode)
 }
 
-// folderEmpty reports whether no regular file exists below dir.
+// folderEmpty reports whether no regular file exists below dir. A symbolic link
+// counts as content: the upload follows links (as azure-ai-ml does), and the
+// client's upload scan judges where they lead.
 func folderEmpty(dir string) (bool, error) {
 	found := errors.New("found")
 	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
+		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
 			return found
 		}
 		return nil

@@ -233,6 +233,7 @@ func badRows() []badRow {
 	afterCLI("literal to model deployment", "--set: inputs.s", "", "-n", "heart-classifier", "--set", "inputs.d.type=uri_folder", "inputs.d.path="+goodURL, "inputs.s.type=string", "inputs.s.default=v")
 	afterCLI("experiment name on model deployment", "--experiment-name", "leave out --experiment-name", "-n", "heart-classifier", "--input", goodURL, "--experiment-name", "exp")
 	afterCLI("folder output on model deployment", "--set: outputs.o", "uri_file", "-n", "heart-classifier", "--input", goodURL, "--set", "outputs.o.type=uri_folder", "outputs.o.path=azureml://datastores/workspaceblobstore/paths/p")
+	rows[len(rows)-1].requests = 3 // the output's datastore is looked up too: every lookup comes before the kind check
 	afterCLI("mini batch on pipeline deployment", "--mini-batch-size", "", "-n", "heart-classifier", "-d", "pipe-dep", "--set", "inputs.x.type=string", "inputs.x.default=v", "-m", "3")
 	afterCLI("unnamed input on pipeline deployment", "--input", "--set inputs.<name>", "-n", "heart-classifier", "-d", "pipe-dep", "--input", goodURL)
 	// Command-line shape, all rejected before --emulator starts anything.

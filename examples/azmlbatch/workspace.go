@@ -88,7 +88,7 @@ type localState struct {
 // its ARM URL in the cloud configuration, its CA bundle in the transport, and a
 // credential minting the unsigned tokens the emulator accepts.
 func openLocal(path string) (*workspace, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func openLocal(path string) (*workspace, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	pem, err := os.ReadFile(st.CABundle)
+	pem, err := readRegular(st.CABundle)
 	if err != nil {
 		return nil, err
 	}
@@ -119,4 +119,17 @@ func openLocal(path string) (*workspace, error) {
 		return nil, err
 	}
 	return &workspace{client: client, wait: *demo.WaitOptions(true), exampleData: st.ExampleDataURL, close: func() {}}, nil
+}
+
+// readRegular reads a file named on the command line, refusing FIFOs and
+// devices (reading one would block or have side effects).
+func readRegular(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); give the workspace.json written by examples/localworkspace", path, fi.Mode().Type())
+	}
+	return os.ReadFile(path)
 }

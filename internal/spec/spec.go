@@ -2,8 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/localfs"
 	"io"
-	"os"
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
@@ -76,7 +76,7 @@ func Load(data []byte, filename string, sets []string) (*Spec, error) {
 
 // LoadFile reads the file at name (at most MaxFileSize bytes) and calls Load.
 func LoadFile(name string, sets []string) (*Spec, error) {
-	f, err := os.Open(name)
+	f, _, err := localfs.Open(name) // never blocks on a FIFO or device named by --file
 	if err != nil {
 		return nil, fail(loc{file: name}, "", "", "cannot open the file: "+err.Error(), "check the path given to --file")
 	}
