@@ -172,7 +172,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 		return nil, err
 	}
 	plOpts := runtime.PipelineOptions{
-		AllowedHeaders: []string{headerDeployment, headerRepeatability, "x-ms-request-id", "x-request-id", "azureml-model-deployment"},
+		AllowedHeaders: []string{headerDeployment, headerRepeatability, headerFirstSent, "x-ms-request-id", "x-request-id", "azureml-model-deployment"},
 		PerCall:        []policy.Policy{tokenGuard{what: "Azure ML data-plane", insecure: base.InsecureAllowCredentialWithHTTP}},
 		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(cred, []string{scopeOf(mlAudience)},
 			&policy.BearerTokenOptions{InsecureAllowCredentialWithHTTP: base.InsecureAllowCredentialWithHTTP}),
@@ -202,6 +202,7 @@ func (c *Client) Workspace() Workspace { return c.ws }
 const (
 	headerDeployment    = "azureml-model-deployment"
 	headerRepeatability = "repeatability_request-id"
+	headerFirstSent     = "Repeatability-First-Sent"
 )
 
 // armURL returns the ARM URL of a workspace-relative path with the api-version.

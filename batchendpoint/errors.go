@@ -19,14 +19,18 @@ import (
 // an *azcore.ResponseError when the service answered.
 type AmbiguousInvokeError struct {
 	RepeatabilityID string
-	Endpoint        string
-	Err             error
+	// FirstSent is when the first attempt under RepeatabilityID went out; pass it
+	// back in InvokeOptions.RepeatabilityFirstSent with the id.
+	FirstSent time.Time
+	Endpoint  string
+	Err       error
 }
 
 // Error says that a job may exist and how to reconcile.
 func (e *AmbiguousInvokeError) Error() string {
 	return fmt.Sprintf("invoke of batch endpoint %q may have created a job (repeatability_request-id %s); it was not resent. "+
-		"List the endpoint's jobs to check, or retry with InvokeOptions.RepeatabilityID=%q: %s", e.Endpoint, e.RepeatabilityID, e.RepeatabilityID, brief(e.Err))
+		"Invoke again with InvokeOptions.RepeatabilityID=%q (and RepeatabilityFirstSent=FirstSent): the service answers with the job if it exists, and creates it once if not: %s",
+		e.Endpoint, e.RepeatabilityID, e.RepeatabilityID, brief(e.Err))
 }
 
 // Unwrap returns the underlying error.
@@ -46,7 +50,9 @@ func (e *AmbiguousInvokeError) Unwrap() error { return e.Err }
 // errors.As finds the service's *azcore.ResponseError when it answered.
 type InvokeInterruptedError struct {
 	RepeatabilityID string
-	Endpoint        string
+	// FirstSent is when the first attempt under RepeatabilityID went out (zero if none did).
+	FirstSent time.Time
+	Endpoint  string
 	// Wait is the pause the resend needed: the service's Retry-After or a backoff.
 	Wait time.Duration
 	// MayExist reports that an earlier attempt may have reached the service and created a job.

@@ -133,16 +133,17 @@ type campaignOutcome struct {
 	attempts int
 }
 
-// invokeReconciling follows the documented reconciliation: on an
-// *AmbiguousInvokeError, invoke again with its RepeatabilityID until a job or a
-// definite error comes back. Once an attempt was ambiguous, a throttling answer
-// (429, or 503 the client did not resend) to a later attempt says nothing about
-// the earlier one, so the caller keeps resending then too.
+// invokeReconciling follows the documented reconciliation and nothing more: on
+// an *AmbiguousInvokeError, invoke again with its RepeatabilityID and FirstSent
+// until a job or a definite error comes back. (Once the id is the caller's, the
+// client itself reports a 429 or unresent 503 as ambiguous: it says nothing
+// about the earlier attempt.)
 func invokeReconciling(ctx context.Context, c *batchendpoint.Client, i int) campaignOutcome {
 	var o campaignOutcome
+	var first time.Time
 	for o.attempts < 100 {
 		o.attempts++
-		j, err := c.Invoke(ctx, campaignEP, campaignRequest(i), &batchendpoint.InvokeOptions{RepeatabilityID: o.id})
+		j, err := c.Invoke(ctx, campaignEP, campaignRequest(i), &batchendpoint.InvokeOptions{RepeatabilityID: o.id, RepeatabilityFirstSent: first})
 		if err == nil {
 			o.job = j.Name()
 			o.id = j.RepeatabilityID()
@@ -150,11 +151,7 @@ func invokeReconciling(ctx context.Context, c *batchendpoint.Client, i int) camp
 		}
 		var amb *batchendpoint.AmbiguousInvokeError
 		if errors.As(err, &amb) {
-			o.id = amb.RepeatabilityID
-			continue
-		}
-		var re *azcore.ResponseError
-		if o.id != "" && errors.As(err, &re) && (re.StatusCode == http.StatusTooManyRequests || re.StatusCode == http.StatusServiceUnavailable) {
+			o.id, first = amb.RepeatabilityID, amb.FirstSent
 			continue
 		}
 		o.err = err

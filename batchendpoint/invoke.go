@@ -409,15 +409,19 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		maxWait = time.Minute
 	}
 	noRetry := policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1})
-	mayExist := false // an earlier attempt may have created a job (503 with Retry-After)
+	// mayExist: an earlier attempt may have created a job. A caller-given id may
+	// be a resend of a call that did, so then no answer short of the job itself
+	// proves there is none (a 429 is about this attempt only).
+	mayExist := o.RepeatabilityID != ""
+	firstSent := o.RepeatabilityFirstSent
 	// resend waits d before the next attempt; it gives up at once when ctx's
 	// deadline falls before the wait ends, and when ctx ends during it.
 	resend := func(d time.Duration, last error) error {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-			return &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: context.DeadlineExceeded, Last: last}
+			return &InvokeInterruptedError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: context.DeadlineExceeded, Last: last}
 		}
 		if err := sleepCtx(ctx, d); err != nil {
-			return &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: err, Last: last}
+			return &InvokeInterruptedError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: err, Last: last}
 		}
 		return nil
 	}
@@ -427,6 +431,10 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 			return nil, fmt.Errorf("scoring URI of endpoint %q: %w", endpoint, err)
 		}
 		req.Raw().Header.Set(headerRepeatability, id)
+		if firstSent.IsZero() {
+			firstSent = time.Now()
+		}
+		req.Raw().Header.Set(headerFirstSent, firstSent.UTC().Format(http.TimeFormat))
 		if deployment != "" {
 			req.Raw().Header.Set(headerDeployment, deployment)
 		}
@@ -445,7 +453,7 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 			written := mark.reached && wasWritten(cause)
 			switch {
 			case ctx.Err() != nil && !written:
-				return nil, &InvokeInterruptedError{RepeatabilityID: id, Endpoint: endpoint, MayExist: mayExist, Err: ctx.Err(), Last: cause}
+				return nil, &InvokeInterruptedError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, MayExist: mayExist, Err: ctx.Err(), Last: cause}
 			case !mark.reached && !mayExist:
 				return nil, err // refused before sending: a credential failure, say
 			case notSent(cause) && attempt < maxResends:
@@ -456,16 +464,16 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 			case (notSent(cause) || !mark.reached) && !mayExist:
 				return nil, err
 			}
-			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: err}
+			return nil, &AmbiguousInvokeError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Err: err}
 		}
 		switch {
 		case runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated):
 			var res wire.BatchJobResource
 			if err := decodeJSON(resp, &res); err != nil {
-				return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: fmt.Errorf("decoding the invoke response: %w", err)}
+				return nil, &AmbiguousInvokeError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Err: fmt.Errorf("decoding the invoke response: %w", err)}
 			}
 			if res.Name == "" {
-				return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: errors.New("the invoke response names no job")}
+				return nil, &AmbiguousInvokeError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Err: errors.New("the invoke response names no job")}
 			}
 			return &res, nil
 		case runtime.HasStatusCode(resp, http.StatusTooManyRequests, http.StatusServiceUnavailable):
@@ -480,10 +488,10 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 			if resp.StatusCode == http.StatusTooManyRequests && !mayExist {
 				return nil, serviceError(resp)
 			}
-			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: serviceError(resp)}
+			return nil, &AmbiguousInvokeError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Err: serviceError(resp)}
 		case resp.StatusCode >= 500:
 			c.forgetEndpoint(endpoint)
-			return nil, &AmbiguousInvokeError{RepeatabilityID: id, Endpoint: endpoint, Err: serviceError(resp)}
+			return nil, &AmbiguousInvokeError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Err: serviceError(resp)}
 		case resp.StatusCode == http.StatusNotFound:
 			c.forgetEndpoint(endpoint) // the endpoint may have moved or been recreated
 		}

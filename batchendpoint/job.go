@@ -1,12 +1,10 @@
 package batchendpoint
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -434,7 +432,8 @@ func withFailure(props map[string]string, e *wire.ErrorDetail) map[string]string
 	for k, v := range props {
 		out[k] = v
 	}
-	out[failureCodeKey], out[failureMessageKey] = e.Code, e.Message
+	// The message often quotes the job's inputs (storage URLs with their SAS).
+	out[failureCodeKey], out[failureMessageKey] = redact.String(e.Code), redact.String(e.Message)
 	return out
 }
 
@@ -453,7 +452,7 @@ func (h *jobHandler) Result(_ context.Context, out *JobDetails) error {
 	}
 	e := &JobFailedError{Job: d, Code: code, Message: msg}
 	if h.lastResp != nil {
-		if re, ok := runtime.NewResponseErrorWithErrorCode(redactedResponse(h.lastResp), code).(*azcore.ResponseError); ok {
+		if re, ok := runtime.NewResponseErrorWithErrorCode(redactResponse(h.lastResp), code).(*azcore.ResponseError); ok {
 			e.resp = re
 		}
 	}
@@ -461,29 +460,13 @@ func (h *jobHandler) Result(_ context.Context, out *JobDetails) error {
 	return e
 }
 
-// redactedResponse returns a copy of resp whose body has SAS signatures
-// redacted: a ResponseError prints the body, and a job's body echoes its storage
-// URL inputs with their SAS.
-func redactedResponse(resp *http.Response) *http.Response {
-	body, err := runtime.Payload(resp)
-	if err != nil {
-		return resp
-	}
-	c := *resp
-	// JSON encoders write & as \u0026; unescape it (still valid JSON) so the
-	// signature parameter is recognised.
-	red := []byte(redact.URL(strings.ReplaceAll(string(body), `\u0026`, "&")))
-	c.Body, c.ContentLength = io.NopCloser(bytes.NewReader(red)), int64(len(red))
-	return &c
-}
-
 // Job attaches to an existing job by name: one GET of the job, then a handle like
 // the one Invoke returns.
 func (c *Client) Job(ctx context.Context, name string, options *JobOptions) (job *Job, err error) {
 	ctx, end := c.span(ctx, "Client.Job")
 	defer func() { end(err) }()
-	if strings.TrimSpace(name) == "" || strings.ContainsAny(name, "/?#") {
-		return nil, &ValidationError{Field: "name", Value: name, Problem: "not a job name", Fix: "give the job's name, e.g. batchjob-<uuid>"}
+	if err := validateJobResourceName("name", name); err != nil {
+		return nil, err
 	}
 	var o JobOptions
 	if options != nil {
@@ -513,6 +496,14 @@ func (c *Client) ResumeJob(token string, _ *ResumeJobOptions) (*Job, error) {
 	}
 	if h.Name == "" {
 		return nil, &ValidationError{Field: "token", Problem: "the resume token names no job", Fix: "pass a token from Job.ResumeToken"}
+	}
+	if err := validateJobResourceName("token", h.Name); err != nil {
+		return nil, err
+	}
+	if h.ScoringURI != "" {
+		if _, err := checkTokenURL(h.ScoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
+			return nil, &ValidationError{Field: "token", Value: shownURL(h.ScoringURI), Problem: "the resume token's scoring URI " + err.Error(), Fix: "pass a token from Job.ResumeToken unchanged"}
+		}
 	}
 	if h.Workspace != c.ws {
 		return nil, &ValidationError{Field: "token", Value: h.Workspace.ID(), Problem: "the job belongs to another workspace", Fix: "resume it with a client of workspace " + h.Workspace.ID()}

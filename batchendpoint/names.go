@@ -148,3 +148,24 @@ func printable(s string) string {
 	q := strconv.Quote(s)
 	return q[1 : len(q)-1]
 }
+
+// validateJobResourceName checks a job's resource name (batchjob-<uuid>,
+// pipelinejob-<uuid>, or a name given at creation), which goes into URL paths.
+// Microsoft.MachineLearningServices names its resources with the pattern
+// ^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$ (the generated ARM types in
+// Azure/bicep-types-az); job names follow it.
+func validateJobResourceName(field, name string) error {
+	ok := name != "" && len(name) <= 255 && isAlnum(name[0])
+	for i := 1; ok && i < len(name); i++ {
+		ok = isAlnum(name[i]) || name[i] == '-' || name[i] == '_'
+	}
+	if !ok {
+		return &ValidationError{Field: field, Value: printable(name), Problem: "not a job name: 1-255 letters, digits, '-' or '_', starting with a letter or digit",
+			Fix: "give the job's name as Job.Name or az ml job list prints it, e.g. batchjob-<uuid>"}
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}

@@ -26,6 +26,12 @@ type InvokeOptions struct {
 	// RepeatabilityID is sent as repeatability_request-id. Empty: a new UUID per
 	// call. Pass the id of an AmbiguousInvokeError to retry without creating a second job.
 	RepeatabilityID string
+	// RepeatabilityFirstSent is when the request under RepeatabilityID was first
+	// sent (AmbiguousInvokeError.FirstSent); it goes out as Repeatability-First-Sent
+	// so the service can tell a late resend from a new request, as Azure's REST API
+	// guidelines for repeatable requests describe. Zero: the time of this call's
+	// first attempt.
+	RepeatabilityFirstSent time.Time
 	// ScoringURI skips the endpoint lookup and posts to this URI (for callers that
 	// hold only a data-plane token). The deployment lookup is skipped too, so the
 	// deployment kind's rules apply only if InvokeRequest.DeploymentKind is set.

@@ -8,6 +8,7 @@ package batchendpoint_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -79,8 +80,31 @@ func TestInvokeResendEdge(t *testing.T) {
 		answer   func(n int, r *http.Request) (*http.Response, error)
 		elapsed  time.Duration // fake time until Invoke returns
 		requests int
+		id       string // InvokeOptions.RepeatabilityID: a resend of an earlier call
 		check    func(t *testing.T, err error)
 	}{
+		{name: "resend of an earlier call refused by 429: the earlier job may exist", id: "id-1",
+			answer: func(_ int, r *http.Request) (*http.Response, error) {
+				return throttled(429)(r), nil
+			},
+			requests: 1,
+			check: func(t *testing.T, err error) {
+				var amb *batchendpoint.AmbiguousInvokeError
+				require.ErrorAs(t, err, &amb, "a 429 says nothing of the earlier attempt")
+				assert.Equal(t, "id-1", amb.RepeatabilityID)
+				var re *azcore.ResponseError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, 429, re.StatusCode)
+			}},
+		{name: "resend of an earlier call carries its first-sent time", id: "id-1",
+			answer: func(_ int, r *http.Request) (*http.Response, error) {
+				if got := r.Header.Get("Repeatability-First-Sent"); got != "Mon, 30 Nov 2026 10:00:00 GMT" {
+					return nil, fmt.Errorf("Repeatability-First-Sent %q", got)
+				}
+				return created(r), nil
+			},
+			requests: 1,
+			check:    func(t *testing.T, err error) { require.NoError(t, err) }},
 		{name: "429 Retry-After past the deadline returns at once", deadline: 10 * time.Second,
 			answer: func(_ int, r *http.Request) (*http.Response, error) {
 				return throttled(429, "Retry-After", "30")(r), nil
@@ -150,7 +174,8 @@ func TestInvokeResendEdge(t *testing.T) {
 			check: func(t *testing.T, err error) {
 				var amb *batchendpoint.AmbiguousInvokeError
 				require.ErrorAs(t, err, &amb)
-				assert.Equal(t, "id-1", amb.RepeatabilityID)
+				assert.NotEmpty(t, amb.RepeatabilityID)
+				assert.False(t, amb.FirstSent.IsZero(), "the first attempt's time, to resend with")
 				assert.ErrorIs(t, err, context.DeadlineExceeded)
 			}},
 	}
@@ -175,7 +200,7 @@ func TestInvokeResendEdge(t *testing.T) {
 				}
 				start := time.Now()
 				_, err = c.Invoke(ctx, "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)},
-					&batchendpoint.InvokeOptions{ScoringURI: "https://ep.example/jobs", RepeatabilityID: "id-1"})
+					&batchendpoint.InvokeOptions{ScoringURI: "https://ep.example/jobs", RepeatabilityID: tc.id, RepeatabilityFirstSent: firstSent(tc.id)})
 				assert.Equal(t, tc.elapsed, time.Since(start), "fake time until Invoke returned")
 				assert.Equal(t, tc.requests, tr.count())
 				tc.check(t, err)
@@ -190,13 +215,13 @@ func interrupted(wait time.Duration, mayExist bool, ctxErr error, status int) fu
 		t.Helper()
 		var ie *batchendpoint.InvokeInterruptedError
 		require.ErrorAs(t, err, &ie)
-		assert.Equal(t, "id-1", ie.RepeatabilityID)
+		require.NotEmpty(t, ie.RepeatabilityID)
 		assert.Equal(t, "heart-classifier", ie.Endpoint)
 		assert.Equal(t, wait, ie.Wait)
 		assert.Equal(t, mayExist, ie.MayExist)
 		assert.ErrorIs(t, err, ctxErr)
 		msg := err.Error()
-		assert.Contains(t, msg, `RepeatabilityID="id-1"`)
+		assert.Contains(t, msg, `RepeatabilityID="`+ie.RepeatabilityID+`"`)
 		if mayExist {
 			assert.Contains(t, msg, "a job may exist")
 		} else {
@@ -210,4 +235,12 @@ func interrupted(wait time.Duration, mayExist bool, ctxErr error, status int) fu
 			assert.Contains(t, msg, "slow down")
 		}
 	}
+}
+
+// firstSent is the first-sent time a resend passes back (zero for a new call).
+func firstSent(id string) time.Time {
+	if id == "" {
+		return time.Time{}
+	}
+	return time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 }
