@@ -2,6 +2,7 @@ package batchendpoint
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -133,6 +134,9 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 			return err
 		}
 	}
+	if r.Input != nil && isNilInput(r.Input) {
+		return &ValidationError{Field: "Input", Problem: "the input is a nil pointer", Fix: "give a value such as inputs.StorageURL(url), or leave Input unset"}
+	}
 	if r.Input != nil && len(r.Inputs) > 0 {
 		return &ValidationError{Field: "Input", Problem: "both Input and Inputs are set", Fix: "put the single input in Input (model deployments) or name every input in Inputs, not both"}
 	}
@@ -145,7 +149,7 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 			return err
 		}
 		in := r.Inputs[name]
-		if in == nil {
+		if in == nil || isNilInput(in) {
 			return &ValidationError{Field: "inputs." + name, Problem: "the input is nil", Fix: "give a value or remove the entry"}
 		}
 		if err := in.Validate(); err != nil {
@@ -285,4 +289,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// isNilInput reports a nil pointer inside a non-nil Input interface (a
+// var x *inputs.StorageURLInput put in the map): calling its methods would panic.
+func isNilInput(in inputs.Input) bool {
+	v := reflect.ValueOf(in)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -147,3 +147,29 @@ func TestInvalidRequests(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, len(cases)+len(yamlCases), 40)
 }
+
+// TestValidateTypedNilInputs: a nil pointer stored in an Input is a
+// ValidationError naming the field, not a panic.
+func TestValidateTypedNilInputs(t *testing.T) {
+	var storage *inputs.StorageURLInput
+	var literal *inputs.LiteralInput
+	cases := []struct {
+		name  string
+		req   batchendpoint.InvokeRequest
+		field string
+	}{
+		{"single input", batchendpoint.InvokeRequest{Input: storage}, "Input"},
+		{"named data input", batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"heart_data": storage}}, "inputs.heart_data"},
+		{"named literal", batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"score_mode": literal}}, "inputs.score_mode"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			require.NotPanics(t, func() { err = tc.req.Validate() })
+			var ve *batchendpoint.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tc.field, ve.Field)
+			assert.NotEmpty(t, ve.Fix)
+		})
+	}
+}
