@@ -60,9 +60,7 @@ func jobInfo(i emulator.JobInfo) JobInfo {
 	for _, h := range i.History {
 		j.History = append(j.History, batchendpoint.JobStatus(h.Status))
 	}
-	if i.Error != nil {
-		j.Error = &JobError{Code: i.Error.Code, Message: i.Error.Message}
-	}
+	j.Error = i.Error
 	for k, in := range i.Inputs {
 		j.Inputs[k] = batchendpoint.JobInput{Kind: kindOf(in.Type), URI: in.URI, Value: in.Value, Mode: in.Mode}
 	}
@@ -121,8 +119,8 @@ func (w *Workspace) FailJob(name, code, message string) error {
 // error for unknown or finished jobs.
 func (w *Workspace) CancelJob(name string) error { return w.srv.CancelJob(name) }
 
-// Hold keeps jobs in a status until released.
-type Hold struct{ h *emulator.Hold }
+// Hold keeps jobs in a status until released; Release is idempotent.
+type Hold = emulator.Hold
 
 // HoldJobs makes jobs (every job, or only the named ones) stay in status until
 // the returned Hold is released, the job is canceled or failed, or the
@@ -130,8 +128,5 @@ type Hold struct{ h *emulator.Hold }
 // JobStatusRunning (before the deployment's function runs) or
 // JobStatusFinalizing.
 func (w *Workspace) HoldJobs(status batchendpoint.JobStatus, jobNames ...string) *Hold {
-	return &Hold{h: w.srv.HoldJobs(string(status), jobNames...)}
+	return w.srv.HoldJobs(string(status), jobNames...)
 }
-
-// Release lets held jobs continue. It is idempotent.
-func (h *Hold) Release() { h.h.Release() }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 func sysData(t time.Time) armSystemData {
@@ -200,7 +202,7 @@ func (s *Server) getDeployment(c *call) *apiError {
 func armDataVersionOf(w *Workspace, a DataAsset) armDataVersion {
 	v := armDataVersion{
 		ID: w.DataVersionID(a.Name, a.Version), Name: a.Version, Type: "Microsoft.MachineLearningServices/workspaces/data/versions",
-		Properties: armDataVersionProps{DataType: a.Type, DataURI: a.URI, Tags: a.Tags, Properties: map[string]string{}},
+		Properties: armDataVersionProps{DataType: string(a.Type), DataURI: a.Path, Tags: a.Tags, Properties: map[string]string{}},
 		SystemData: sysData(a.CreatedAt),
 	}
 	if v.Properties.Tags == nil {
@@ -216,7 +218,7 @@ func armDataContainerOf(w *Workspace, dc *dataContainer) armDataContainer {
 	vs := dc.sortedVersions()
 	props := armDataContainerProps{Tags: map[string]string{}, Properties: map[string]string{}}
 	if len(vs) > 0 {
-		props.DataType = vs[0].cfg.Type
+		props.DataType = string(vs[0].cfg.Type)
 		props.LatestVersion = vs[0].cfg.Version
 		maxN := 0
 		for _, v := range dc.versions {
@@ -323,7 +325,7 @@ func (s *Server) putDataVersion(c *call) *apiError {
 			return badRequest("dataUri '%s' must be a storage location, not another data asset.", p.DataURI)
 		}
 	}
-	a := DataAsset{Name: c.vars["name"], Version: c.vars["version"], Type: p.DataType, URI: p.DataURI, Description: p.Description, Tags: p.Tags}
+	a := DataAsset{Name: c.vars["name"], Version: c.vars["version"], Type: inputs.Kind(p.DataType), Path: p.DataURI, Description: p.Description, Tags: p.Tags}
 	created, err := c.ws.putDataVersion(a)
 	if err != nil {
 		if ae, ok := err.(*apiError); ok {

@@ -33,8 +33,8 @@ func IsTerminal(status string) bool {
 	return false
 }
 
-// JobError is why a job failed. A PipelineFunc or ScoreFunc may return one to
-// choose the code.
+// JobError is a job's failure: the code and message a client reads back. A
+// PipelineFunc may return one to choose them.
 type JobError struct {
 	Code    string
 	Message string
