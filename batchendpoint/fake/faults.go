@@ -127,8 +127,8 @@ type Invocation struct {
 	Deployment string
 	// RepeatabilityID is the repeatability_request-id header (or Repeatability-Request-ID).
 	RepeatabilityID string
-	// Request is the body decoded with batchendpoint.ParseInvokeBody; nil when
-	// it could not be decoded (see ParseError).
+	// Request is the body decoded back into the request a client would send
+	// it for; nil when it could not be decoded (see ParseError).
 	Request *batchendpoint.InvokeRequest
 	// ParseError is why the body could not be decoded.
 	ParseError error

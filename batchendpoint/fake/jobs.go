@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
-	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
 )
 
@@ -40,18 +39,9 @@ type JobInfo struct {
 	MiniBatches, FailedMiniBatches, FailedFiles int
 }
 
-func kindOf(t string) inputs.Kind {
-	switch t {
-	case InputURIFolder:
-		return inputs.KindURIFolder
-	case InputURIFile:
-		return inputs.KindURIFile
-	case InputLiteral:
-		return inputs.KindString
-	}
-	return inputs.Kind(t)
-}
-
+// jobInfo puts the emulator's snapshot in batchendpoint's terms (statuses,
+// inputs and outputs as a client reads them back); the emulator cannot use
+// batchendpoint's types, as batchendpoint's own tests run against it.
 func jobInfo(i emulator.JobInfo) JobInfo {
 	j := JobInfo{Name: i.Name, DisplayName: i.DisplayName, ExperimentName: i.ExperimentName, Endpoint: i.Endpoint,
 		Deployment: i.Deployment, Pipeline: i.Pipeline, Status: batchendpoint.JobStatus(i.Status), RepeatabilityID: i.RepeatabilityID,
@@ -62,10 +52,10 @@ func jobInfo(i emulator.JobInfo) JobInfo {
 	}
 	j.Error = i.Error
 	for k, in := range i.Inputs {
-		j.Inputs[k] = batchendpoint.JobInput{Kind: kindOf(in.Type), URI: in.URI, Value: in.Value, Mode: in.Mode}
+		j.Inputs[k] = batchendpoint.JobInput{Kind: in.Kind, URI: in.URI, Value: in.Value, Mode: in.Mode}
 	}
 	for k, o := range i.Outputs {
-		j.Outputs[k] = batchendpoint.JobOutput{Kind: kindOf(o.Type), URI: o.URI, Mode: o.Mode}
+		j.Outputs[k] = batchendpoint.JobOutput{Kind: o.Kind, URI: o.URI, Mode: o.Mode}
 	}
 	return j
 }
