@@ -124,9 +124,10 @@ func NewWorkspace(t testing.TB, options *Options) *Workspace {
 // Azurite (shared by the Workspaces alive at the same time), registers a
 // workspace with the default datastore workspaceblobstore (AzureBlob, account
 // key) and returns a handle with a ready client. Close stops it. ctx bounds the
-// start only; the first start on a machine may install Azurite from npm
-// (pinned version, project-local folder). Use it outside tests, for example in
-// a program or an Example; tests can call NewWorkspace instead.
+// start only; the first start on a machine may install Azurite from npm (a
+// pinned version; see the package documentation for where). Use it outside
+// tests, for example in a program or an Example; tests can call NewWorkspace
+// instead.
 func StartWorkspace(ctx context.Context, options *Options) (*Workspace, error) {
 	return startWorkspace(ctx, options, panicker{})
 }
