@@ -80,18 +80,6 @@ func startFakeService() *fakeService {
 
 func (f *fakeService) close() { f.arm.Close(); f.inf.Close() }
 
-// lastPOST returns the body of the last invoke the fake received.
-func (f *fakeService) lastPOST() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := len(f.infReqs) - 1; i >= 0; i-- {
-		if f.infReqs[i].Method == http.MethodPost {
-			return string(f.infReqs[i].Body)
-		}
-	}
-	return ""
-}
-
 func (f *fakeService) scoringURI() string { return f.inf.URL + "/jobs" }
 
 func (f *fakeService) options() *batchendpoint.ClientOptions {

@@ -28,8 +28,8 @@ func (s *storage) stop() error {
 	return err
 }
 
-// shared is the Azurite shared by every Workspace of the test binary: started by
-// the first Workspace, stopped when the last one is cleaned up (or, under
+// shared is the Azurite shared by every Workspace of the process: started by
+// the first Workspace, stopped when the last one is closed (or, under
 // RunTests, when the tests end).
 var shared struct {
 	mu   sync.Mutex
@@ -38,11 +38,11 @@ var shared struct {
 	keep int // RunTests calls in progress
 }
 
-func acquireStorage() (*storage, error) {
+func acquireStorage(ctx context.Context) (*storage, error) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.st == nil {
-		st, err := startStorage()
+		st, err := startStorage(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func RunTests(m *testing.M) int {
 // startStorage starts Azurite over HTTPS with a fresh self-signed certificate:
 // batchendpoint accepts https storage URLs only, and --oauth basic (which needs
 // HTTPS) lets identity-style bearer tokens work besides shared key and SAS.
-func startStorage() (*storage, error) {
+func startStorage(ctx context.Context) (*storage, error) {
 	dir, err := os.MkdirTemp("", "azmlbatch-fake-")
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func startStorage() (*storage, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), azuriteStartBudget)
+	ctx, cancel := context.WithTimeout(ctx, azuriteStartBudget)
 	defer cancel()
 	inst, err := azurite.Start(ctx, &azurite.Options{CertFile: certFile, KeyFile: keyFile, OAuth: true})
 	if err != nil {

@@ -3,6 +3,7 @@
 package fake
 
 import (
+	"context"
 	"syscall"
 	"testing"
 
@@ -22,9 +23,9 @@ func TestSharedStorageStopsWithLastUser(t *testing.T) {
 		shared.mu.Unlock()
 	})
 
-	a, err := acquireStorage()
+	a, err := acquireStorage(context.Background())
 	require.NoError(t, err)
-	b, err := acquireStorage()
+	b, err := acquireStorage(context.Background())
 	require.NoError(t, err)
 	assert.Same(t, a, b, "one Azurite for concurrent users")
 	pid := a.inst.PID()
@@ -34,7 +35,7 @@ func TestSharedStorageStopsWithLastUser(t *testing.T) {
 	require.NoError(t, releaseStorage())
 	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "stopped with the last user")
 
-	c, err := acquireStorage()
+	c, err := acquireStorage(context.Background())
 	require.NoError(t, err)
 	assert.NotSame(t, a, c, "started again on demand")
 	require.NoError(t, releaseStorage())

@@ -12,6 +12,10 @@
 // output files behave as the service documents them. t.Cleanup stops
 // everything.
 //
+// StartWorkspace does the same outside a test (a program, an Example, a
+// developer's local setup), like net/http/httptest.NewTLSServer: it returns
+// an error instead of failing a test, and Close stops the workspace.
+//
 //	w := fake.NewWorkspace(t, nil)
 //	w.AddEndpoint(fake.Endpoint{Name: "heart", DefaultDeployment: "classifier"})
 //	w.AddModelDeployment("heart", fake.ModelDeployment{Name: "classifier",

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,4 +100,71 @@ func TestScorePatients(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 2, w.RequestCount(fake.RouteInvoke))
 	})
+}
+
+// A fake workspace outside go test: in a program, a demo or this Example. The
+// client is an ordinary *batchendpoint.Client; only where it points differs.
+func ExampleStartWorkspace() {
+	ctx := context.TODO()
+	w, err := fake.StartWorkspace(ctx, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	w.AddEndpoint(fake.Endpoint{Name: "heart-classifier", DefaultDeployment: "xgboost"})
+	w.AddModelDeployment("heart-classifier", fake.ModelDeployment{
+		Name: "xgboost",
+		Score: func(_ context.Context, b fake.MiniBatch) ([]string, error) {
+			rows := make([]string, len(b.Files))
+			for i, f := range b.Files {
+				rows[i] = filepath.Base(f) + ",1"
+			}
+			return rows, nil
+		},
+	})
+	w.WriteBlob(fake.DefaultDatastore, "patients/a.csv", []byte("age,chol\n63,233\n"))
+
+	job, err := w.Client().Invoke(ctx, "heart-classifier", batchendpoint.InvokeRequest{
+		Input: inputs.Datastore(fake.DefaultDatastore, "patients"),
+	}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	details, err := job.Wait(ctx, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(details.Status)
+	fmt.Printf("%s", w.OutputFiles(job.Name(), "score")["predictions.csv"])
+	fmt.Println(w.RequestCount(fake.RouteInvoke), "invoke")
+	// Output:
+	// Completed
+	// a.csv,1
+	// 1 invoke
+}
+
+// Injected faults: the first invoke is throttled with Retry-After, and the
+// client resends it.
+func ExampleWorkspace_FailRequests() {
+	ctx := context.TODO()
+	w, err := fake.StartWorkspace(ctx, &fake.Options{NoStorage: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	w.AddEndpoint(fake.Endpoint{Name: "hello", DefaultDeployment: "literal"})
+	w.AddPipelineDeployment("hello", fake.PipelineDeployment{Name: "literal"})
+
+	w.FailRequests(fake.RouteInvoke, 1, 429, "0")
+	_, err = w.Client().Invoke(ctx, "hello", batchendpoint.InvokeRequest{
+		Inputs: map[string]inputs.Input{"mode": inputs.String("append")},
+	}, nil)
+	fmt.Println(err)
+	for _, r := range w.Requests(fake.RouteInvoke) {
+		fmt.Println(r.Method, r.Status)
+	}
+	// Output:
+	// <nil>
+	// POST 429
+	// POST 201
 }

@@ -294,3 +294,39 @@ func TestDatastoresAndAssets(t *testing.T) {
 	assert.Equal(t, w.ScoringURI("heart"), strings.TrimRight(w.ScoringURI("heart"), "/"))
 	assert.NotContains(t, w.String(), "Eby8")
 }
+
+// TestStartWorkspace covers the constructor for use outside go test: the
+// workspace serves until Close, Close is idempotent and stops it, and the
+// methods that fail a test panic instead.
+func TestStartWorkspace(t *testing.T) {
+	tests := []struct {
+		name    string
+		options *fake.Options
+	}{
+		{"network, no storage", &fake.Options{NoStorage: true}},
+		{"in-process, no storage", &fake.Options{NoStorage: true, InProcess: true}},
+		{"with storage", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := ctxT(t)
+			w, err := fake.StartWorkspace(ctx, tc.options)
+			require.NoError(t, err)
+			w.AddEndpoint(fake.Endpoint{Name: "hello", DefaultDeployment: "pipe"})
+			w.AddPipelineDeployment("hello", fake.PipelineDeployment{Name: "pipe"})
+			job, err := w.Client().Invoke(ctx, "hello", batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"mode": inputs.String("a")}}, nil)
+			require.NoError(t, err)
+			d, err := job.Wait(ctx, fastWait)
+			require.NoError(t, err)
+			assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
+
+			assert.PanicsWithValue(t, `fake: emulator: invalid endpoint name "-x" (3-32 characters, ^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$)`,
+				func() { w.AddEndpoint(fake.Endpoint{Name: "-x"}) })
+
+			require.NoError(t, w.Close())
+			require.NoError(t, w.Close(), "Close is idempotent")
+			_, err = w.Client().Job(ctx, job.Name(), nil)
+			assert.ErrorIs(t, err, syscall.ECONNREFUSED, "the workspace no longer serves after Close")
+		})
+	}
+}

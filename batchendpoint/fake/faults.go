@@ -1,106 +1,80 @@
 package fake
 
 import (
-	"net/http"
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
 )
 
 // Route names a kind of request the fake serves, for fault injection and inspection.
-type Route string
+type Route = emulator.Route
 
 // Routes. ARM routes take an ARM token; RouteInvoke, RouteGetBatchJob and
 // RouteListBatchJobs are the data plane (scoring URI) and take an Azure ML token.
 const (
-	RouteGetWorkspace         Route = Route(emulator.RouteGetWorkspace)
-	RouteListBatchEndpoints   Route = Route(emulator.RouteListBatchEndpoints)
-	RouteGetBatchEndpoint     Route = Route(emulator.RouteGetBatchEndpoint)
-	RouteListDeployments      Route = Route(emulator.RouteListDeployments)
-	RouteGetDeployment        Route = Route(emulator.RouteGetDeployment)
-	RouteListDataContainers   Route = Route(emulator.RouteListDataContainers)
-	RouteGetDataContainer     Route = Route(emulator.RouteGetDataContainer)
-	RouteListDataVersions     Route = Route(emulator.RouteListDataVersions)
-	RouteGetDataVersion       Route = Route(emulator.RouteGetDataVersion)
-	RoutePutDataVersion       Route = Route(emulator.RoutePutDataVersion)
-	RouteListDatastores       Route = Route(emulator.RouteListDatastores)
-	RouteGetDatastore         Route = Route(emulator.RouteGetDatastore)
-	RouteListDatastoreSecrets Route = Route(emulator.RouteListDatastoreSecrets)
-	RouteListJobs             Route = Route(emulator.RouteListJobs)
-	RouteGetJob               Route = Route(emulator.RouteGetJob)
-	RouteCancelJob            Route = Route(emulator.RouteCancelJob)
-	RouteOperationResult      Route = Route(emulator.RouteOperationResult)
-	RouteDiscovery            Route = Route(emulator.RouteDiscovery)
-	RouteRunDetails           Route = Route(emulator.RouteRunDetails)
+	RouteGetWorkspace         = emulator.RouteGetWorkspace
+	RouteListBatchEndpoints   = emulator.RouteListBatchEndpoints
+	RouteGetBatchEndpoint     = emulator.RouteGetBatchEndpoint
+	RouteListDeployments      = emulator.RouteListDeployments
+	RouteGetDeployment        = emulator.RouteGetDeployment
+	RouteListDataContainers   = emulator.RouteListDataContainers
+	RouteGetDataContainer     = emulator.RouteGetDataContainer
+	RouteListDataVersions     = emulator.RouteListDataVersions
+	RouteGetDataVersion       = emulator.RouteGetDataVersion
+	RoutePutDataVersion       = emulator.RoutePutDataVersion
+	RouteListDatastores       = emulator.RouteListDatastores
+	RouteGetDatastore         = emulator.RouteGetDatastore
+	RouteListDatastoreSecrets = emulator.RouteListDatastoreSecrets
+	RouteListJobs             = emulator.RouteListJobs
+	RouteGetJob               = emulator.RouteGetJob
+	RouteCancelJob            = emulator.RouteCancelJob
+	RouteOperationResult      = emulator.RouteOperationResult
+	RouteDiscovery            = emulator.RouteDiscovery
+	RouteRunDetails           = emulator.RouteRunDetails
 	// RouteInvoke is the POST to an endpoint's scoring URI that creates a job.
-	RouteInvoke Route = Route(emulator.RouteInvoke)
+	RouteInvoke = emulator.RouteInvoke
 	// RouteGetBatchJob is GET {scoringUri}/{job}.
-	RouteGetBatchJob Route = Route(emulator.RouteGetBatchJob)
+	RouteGetBatchJob = emulator.RouteGetBatchJob
 	// RouteListBatchJobs is GET {scoringUri}.
-	RouteListBatchJobs Route = Route(emulator.RouteListBatchJobs)
+	RouteListBatchJobs = emulator.RouteListBatchJobs
 	// RouteUnknown is any request no route matches.
-	RouteUnknown Route = Route(emulator.RouteUnknown)
+	RouteUnknown = emulator.RouteUnknown
 )
 
 // FaultAction is what an injected fault does to a matching request.
-type FaultAction int
+type FaultAction = emulator.FaultAction
 
 // Fault actions.
 const (
 	// FaultAuto answers with Status when it is set, otherwise only delays.
-	FaultAuto FaultAction = iota
+	FaultAuto = emulator.FaultAuto
 	// FaultRespond answers with Status (500 when zero), Retry-After and an error
 	// body without handling the request: an invoke creates no job.
-	FaultRespond
+	FaultRespond = emulator.FaultRespond
 	// FaultResetBefore drops the connection before the request is handled: an
 	// invoke creates no job.
-	FaultResetBefore
+	FaultResetBefore = emulator.FaultResetBefore
 	// FaultResetAfter handles the request (an invoke creates its job) and then
 	// drops the connection instead of answering.
-	FaultResetAfter
+	FaultResetAfter = emulator.FaultResetAfter
 )
 
 // Fault describes requests to disturb. A request matches when it matches every
-// non-empty selector (Route, Method, PathContains).
-type Fault struct {
-	// Route selects requests by route.
-	Route Route
-	// Method selects requests by HTTP method.
-	Method string
-	// PathContains selects requests whose URL path contains it, e.g. an endpoint's name.
-	PathContains string
-	// Times is the number of matching requests affected: 1 when zero, every one
-	// (until Remove) when negative.
-	Times int
-	// Action is what happens; see FaultAction.
-	Action FaultAction
-	// Delay is waited before the action, or before normal handling.
-	Delay time.Duration
-	// Status and RetryAfter (seconds or an HTTP date) shape the answer.
-	Status     int
-	RetryAfter string
-	// Code and Message go into the AzureML error body; defaults derive from Status.
-	Code, Message string
-	// Header adds response headers to the answer.
-	Header http.Header
-}
+// non-empty selector: Route, Method, PathContains (a substring of the URL path)
+// and PathPattern (a regular expression). Times is the number of matching
+// requests affected (1 when zero, every one until Remove when negative);
+// Action is what happens, after Delay; Status, RetryAfter, Code, Message, Body
+// and Header shape the answer.
+type Fault = emulator.Fault
 
-// FaultHandle is an injected fault.
-type FaultHandle struct{ h *emulator.FaultHandle }
+// FaultHandle is an injected fault: Remove withdraws it, Hits counts the
+// requests it affected.
+type FaultHandle = emulator.FaultHandle
 
 // InjectFault adds a fault. Faults apply to matching requests in the order they
 // were added, one fault per request, until each has been used Times times.
-func (w *Workspace) InjectFault(f Fault) *FaultHandle {
-	ef := emulator.Fault{Route: emulator.Route(f.Route), Method: f.Method, Times: f.Times, Action: emulator.FaultAction(f.Action),
-		Delay: f.Delay, Status: f.Status, RetryAfter: f.RetryAfter, Code: f.Code, Message: f.Message, Header: f.Header}
-	if f.PathContains != "" {
-		ef.PathPattern = regexp.QuoteMeta(f.PathContains)
-	}
-	return &FaultHandle{h: w.srv.InjectFault(ef)}
-}
+func (w *Workspace) InjectFault(f Fault) *FaultHandle { return w.srv.InjectFault(f) }
 
 // FailRequests makes the next n requests of route fail with status, and with a
 // Retry-After header when retryAfter is not empty. n <= 0 means every request
@@ -129,45 +103,15 @@ func (w *Workspace) ResetConnections(route Route, n int, after bool) *FaultHandl
 // ClearFaults removes every injected fault.
 func (w *Workspace) ClearFaults() { w.srv.ClearFaults() }
 
-// Remove withdraws the fault.
-func (h *FaultHandle) Remove() { h.h.Remove() }
-
-// Hits is the number of requests the fault has affected.
-func (h *FaultHandle) Hits() int { return h.h.Hits() }
-
-// Request is a request the fake received. The Authorization header is redacted;
-// the token's audience is in Audience.
-type Request struct {
-	// Route is the kind of request.
-	Route Route
-	// Method and URL (scheme, host, path and query) of the request.
-	Method, URL string
-	// Header holds the request headers.
-	Header http.Header
-	// Body is the request body (its first MiB).
-	Body []byte
-	// Audience is the bearer token's audience, e.g. https://ml.azure.com.
-	Audience string
-	// Status is the response status; 0 when the connection was reset.
-	Status int
-	// Time is when the request arrived.
-	Time time.Time
-}
+// Request is a request the fake received: its Route, Method, URL, Header (with
+// Authorization redacted), Body (its first MiB), the bearer token's Audience,
+// the response Status (0 when the connection was reset) and the Time it
+// arrived.
+type Request = emulator.Request
 
 // Requests returns the requests received so far, oldest first; with routes,
 // only requests of those routes.
-func (w *Workspace) Requests(routes ...Route) []Request {
-	er := make([]emulator.Route, len(routes))
-	for i, r := range routes {
-		er[i] = emulator.Route(r)
-	}
-	recs := w.srv.Requests(er...)
-	out := make([]Request, len(recs))
-	for i, r := range recs {
-		out[i] = Request{Route: Route(r.Route), Method: r.Method, URL: r.URL, Header: r.Header, Body: r.Body, Audience: r.Audience, Status: r.Status, Time: r.Time}
-	}
-	return out
-}
+func (w *Workspace) Requests(routes ...Route) []Request { return w.srv.Requests(routes...) }
 
 // RequestCount is the number of requests received so far; with routes, of those routes.
 func (w *Workspace) RequestCount(routes ...Route) int { return len(w.Requests(routes...)) }
@@ -183,8 +127,8 @@ type Invocation struct {
 	Deployment string
 	// RepeatabilityID is the repeatability_request-id header (or Repeatability-Request-ID).
 	RepeatabilityID string
-	// Request is the body decoded with batchendpoint.ParseInvokeBody; nil when
-	// it could not be decoded (see ParseError).
+	// Request is the body decoded back into the request a client would send
+	// it for; nil when it could not be decoded (see ParseError).
 	Request *batchendpoint.InvokeRequest
 	// ParseError is why the body could not be decoded.
 	ParseError error

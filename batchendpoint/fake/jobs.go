@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
-	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
 )
 
@@ -40,18 +39,9 @@ type JobInfo struct {
 	MiniBatches, FailedMiniBatches, FailedFiles int
 }
 
-func kindOf(t string) inputs.Kind {
-	switch t {
-	case InputURIFolder:
-		return inputs.KindURIFolder
-	case InputURIFile:
-		return inputs.KindURIFile
-	case InputLiteral:
-		return inputs.KindString
-	}
-	return inputs.Kind(t)
-}
-
+// jobInfo puts the emulator's snapshot in batchendpoint's terms (statuses,
+// inputs and outputs as a client reads them back); the emulator cannot use
+// batchendpoint's types, as batchendpoint's own tests run against it.
 func jobInfo(i emulator.JobInfo) JobInfo {
 	j := JobInfo{Name: i.Name, DisplayName: i.DisplayName, ExperimentName: i.ExperimentName, Endpoint: i.Endpoint,
 		Deployment: i.Deployment, Pipeline: i.Pipeline, Status: batchendpoint.JobStatus(i.Status), RepeatabilityID: i.RepeatabilityID,
@@ -60,14 +50,12 @@ func jobInfo(i emulator.JobInfo) JobInfo {
 	for _, h := range i.History {
 		j.History = append(j.History, batchendpoint.JobStatus(h.Status))
 	}
-	if i.Error != nil {
-		j.Error = &JobError{Code: i.Error.Code, Message: i.Error.Message}
-	}
+	j.Error = i.Error
 	for k, in := range i.Inputs {
-		j.Inputs[k] = batchendpoint.JobInput{Kind: kindOf(in.Type), URI: in.URI, Value: in.Value, Mode: in.Mode}
+		j.Inputs[k] = batchendpoint.JobInput{Kind: in.Kind, URI: in.URI, Value: in.Value, Mode: in.Mode}
 	}
 	for k, o := range i.Outputs {
-		j.Outputs[k] = batchendpoint.JobOutput{Kind: kindOf(o.Type), URI: o.URI, Mode: o.Mode}
+		j.Outputs[k] = batchendpoint.JobOutput{Kind: o.Kind, URI: o.URI, Mode: o.Mode}
 	}
 	return j
 }
@@ -121,8 +109,8 @@ func (w *Workspace) FailJob(name, code, message string) error {
 // error for unknown or finished jobs.
 func (w *Workspace) CancelJob(name string) error { return w.srv.CancelJob(name) }
 
-// Hold keeps jobs in a status until released.
-type Hold struct{ h *emulator.Hold }
+// Hold keeps jobs in a status until released; Release is idempotent.
+type Hold = emulator.Hold
 
 // HoldJobs makes jobs (every job, or only the named ones) stay in status until
 // the returned Hold is released, the job is canceled or failed, or the
@@ -130,8 +118,5 @@ type Hold struct{ h *emulator.Hold }
 // JobStatusRunning (before the deployment's function runs) or
 // JobStatusFinalizing.
 func (w *Workspace) HoldJobs(status batchendpoint.JobStatus, jobNames ...string) *Hold {
-	return &Hold{h: w.srv.HoldJobs(string(status), jobNames...)}
+	return w.srv.HoldJobs(string(status), jobNames...)
 }
-
-// Release lets held jobs continue. It is idempotent.
-func (h *Hold) Release() { h.h.Release() }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +30,7 @@ const (
 // DefaultDatastore is the name of the default datastore every Workspace has.
 const DefaultDatastore = "workspaceblobstore"
 
-// Options configure NewWorkspace. A nil *Options means defaults.
+// Options configure NewWorkspace and StartWorkspace. A nil *Options means defaults.
 type Options struct {
 	// Workspace is the workspace's identity; empty fields take DefaultSubscriptionID,
 	// DefaultResourceGroup and DefaultWorkspaceName.
@@ -69,11 +71,13 @@ type Options struct {
 
 // Workspace is a fake Azure Machine Learning workspace: an emulator serving the
 // ARM and data-plane API of batch endpoints over HTTPS on 127.0.0.1, with its
-// datastores in Azurite. Create it with NewWorkspace. Its methods are safe for
-// concurrent use; the ones that register things or touch storage fail the test
-// (t.Fatalf) on error, so call them from the test's goroutine.
+// datastores in Azurite. Create it with NewWorkspace in a test, or with
+// StartWorkspace anywhere else. Its methods are safe for concurrent use. The
+// ones that register things or touch storage fail the test (t.Fatalf) on error,
+// so call them from the test's goroutine; on a Workspace from StartWorkspace
+// they panic instead, as net/http/httptest does when it cannot start.
 type Workspace struct {
-	t          testing.TB
+	t          reporter
 	srv        *emulator.Server
 	ws         *emulator.Workspace
 	st         *storage
@@ -82,16 +86,53 @@ type Workspace struct {
 	baseOpts   batchendpoint.ClientOptions
 	httpClient *http.Client
 	client     *batchendpoint.Client
+	closeOnce  sync.Once
+	closeErr   error
 }
 
-// NewWorkspace starts a fake workspace for the test: the emulator (a new one per
-// call) and Azurite (shared by the Workspaces of the test binary; see
-// RunTests), registers a workspace with the default datastore
-// workspaceblobstore (AzureBlob, account key) and returns a handle with a
-// ready client. t.Cleanup stops everything. The first call on a machine may
-// install Azurite from npm (pinned version, project-local folder).
+// reporter is the part of testing.TB the Workspace's methods use.
+type reporter interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+// panicker reports like a test outside of one: by panicking.
+type panicker struct{}
+
+func (panicker) Helper() {}
+
+func (panicker) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// NewWorkspace starts a fake workspace for the test, as StartWorkspace does,
+// and stops it with t.Cleanup. It fails the test if the workspace cannot
+// start. Azurite is shared by the Workspaces of the test binary; see RunTests.
 func NewWorkspace(t testing.TB, options *Options) *Workspace {
 	t.Helper()
+	w, err := startWorkspace(context.Background(), options, t)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if err := w.Close(); err != nil {
+			t.Errorf("%v", err)
+		}
+	})
+	return w
+}
+
+// StartWorkspace starts a fake workspace: the emulator (a new one per call) and
+// Azurite (shared by the Workspaces alive at the same time), registers a
+// workspace with the default datastore workspaceblobstore (AzureBlob, account
+// key) and returns a handle with a ready client. Close stops it. ctx bounds the
+// start only; the first start on a machine may install Azurite from npm (a
+// pinned version; see the package documentation for where). Use it outside
+// tests, for example in a program or an Example; tests can call NewWorkspace
+// instead.
+func StartWorkspace(ctx context.Context, options *Options) (*Workspace, error) {
+	return startWorkspace(ctx, options, panicker{})
+}
+
+func startWorkspace(ctx context.Context, options *Options, t reporter) (*Workspace, error) {
 	var o Options
 	if options != nil {
 		o = *options
@@ -115,40 +156,60 @@ func NewWorkspace(t testing.TB, options *Options) *Workspace {
 		eo.StepDelay = 5 * time.Millisecond
 	}
 	if !o.NoStorage {
-		st, err := acquireStorage()
+		st, err := acquireStorage(ctx)
 		if err != nil {
-			t.Fatalf("fake: %v", err)
+			return nil, err // startStorage says "fake: ..."
 		}
 		w.st = st
-		t.Cleanup(func() {
-			if err := releaseStorage(); err != nil {
-				t.Errorf("fake: stopping Azurite: %v", err)
-			}
-		})
 		eo.TrustedCAs = [][]byte{st.certPEM}
+	}
+	fail := func(format string, args ...any) (*Workspace, error) {
+		err := fmt.Errorf(format, args...)
+		if cerr := w.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		return nil, err
 	}
 	srv, err := emulator.New(eo)
 	if err != nil {
-		t.Fatalf("fake: starting the emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	if err := srv.Start(); err != nil {
-		t.Fatalf("fake: starting the emulator: %v", err)
+		return fail("fake: starting the emulator: %w", err)
 	}
 	w.srv = srv
+	if err := srv.Start(); err != nil {
+		return fail("fake: starting the emulator: %w", err)
+	}
 	ws, err := srv.AddWorkspace(emulator.WorkspaceConfig{SubscriptionID: wsID.SubscriptionID, ResourceGroup: wsID.ResourceGroup, Name: wsID.Name})
 	if err != nil {
-		t.Fatalf("fake: %v", err)
+		return fail("fake: %w", err)
 	}
 	w.ws = ws
 	w.httpClient = w.newHTTPClient()
-	w.AddDatastore(Datastore{Name: DefaultDatastore, Default: true, Container: "azureml-blobstore-" + w.uid[:32]})
+	if err := w.addDatastore(Datastore{Name: DefaultDatastore, Default: true, Container: "azureml-blobstore-" + w.uid[:32]}); err != nil {
+		return fail("fake: %w", err)
+	}
 	c, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), w.ClientOptions())
 	if err != nil {
-		t.Fatalf("fake: creating the client: %v", err)
+		return fail("fake: creating the client: %w", err)
 	}
 	w.client = c
-	return w
+	return w, nil
+}
+
+// Close stops the emulator (canceling running jobs) and releases Azurite,
+// which stops when no Workspace uses it any more (see RunTests). It is
+// idempotent; later calls return the first call's error.
+func (w *Workspace) Close() error {
+	w.closeOnce.Do(func() {
+		if w.srv != nil {
+			_ = w.srv.Close()
+		}
+		if w.st != nil {
+			if err := releaseStorage(); err != nil {
+				w.closeErr = fmt.Errorf("fake: stopping Azurite: %w", err)
+			}
+		}
+	})
+	return w.closeErr
 }
 
 // newHTTPClient returns the transport clients use: it trusts the emulator's CA
@@ -253,7 +314,7 @@ func (w *Workspace) DataAssetID(name, version string) string {
 // AddEndpoint registers a batch endpoint.
 func (w *Workspace) AddEndpoint(e Endpoint) {
 	w.t.Helper()
-	if err := w.ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: e.Name, DefaultDeployment: e.DefaultDeployment, Description: e.Description}); err != nil {
+	if err := w.ws.AddBatchEndpoint(e); err != nil {
 		w.t.Fatalf("fake: %v", err)
 	}
 }
@@ -270,7 +331,7 @@ func (w *Workspace) SetDefaultDeployment(endpoint, deployment string) {
 // same name is replaced.
 func (w *Workspace) AddModelDeployment(endpoint string, d ModelDeployment) {
 	w.t.Helper()
-	if err := w.ws.AddModelDeployment(endpoint, d.toEmulator()); err != nil {
+	if err := w.ws.AddModelDeployment(endpoint, d); err != nil {
 		w.t.Fatalf("fake: %v", err)
 	}
 }
@@ -279,7 +340,7 @@ func (w *Workspace) AddModelDeployment(endpoint string, d ModelDeployment) {
 // endpoint; one with the same name is replaced.
 func (w *Workspace) AddPipelineDeployment(endpoint string, d PipelineDeployment) {
 	w.t.Helper()
-	if err := w.ws.AddPipelineDeployment(endpoint, d.toEmulator()); err != nil {
+	if err := w.ws.AddPipelineDeployment(endpoint, d); err != nil {
 		w.t.Fatalf("fake: %v", err)
 	}
 }
@@ -290,6 +351,12 @@ var containerChars = regexp.MustCompile(`[^a-z0-9-]+`)
 // creating the container; a datastore with the same name is replaced.
 func (w *Workspace) AddDatastore(d Datastore) {
 	w.t.Helper()
+	if err := w.addDatastore(d); err != nil {
+		w.t.Fatalf("fake: %v", err)
+	}
+}
+
+func (w *Workspace) addDatastore(d Datastore) error {
 	if d.Container == "" {
 		base := strings.Trim(containerChars.ReplaceAllString(strings.ToLower(d.Name), "-"), "-")
 		if len(base) > 30 {
@@ -297,7 +364,7 @@ func (w *Workspace) AddDatastore(d Datastore) {
 		}
 		d.Container = strings.TrimLeft(base+"-"+w.uid[:24], "-")
 	}
-	ed := emulator.Datastore{Name: d.Name, Type: emulator.DatastoreType(d.Type), Container: d.Container, Default: d.Default,
+	ed := emulator.Datastore{Name: d.Name, Type: d.Type, Container: d.Container, Default: d.Default,
 		AccountName: "devstoreaccount1", Description: d.Description}
 	if w.st != nil && d.Type != DatastoreAzureFile {
 		ed.ServiceURL = w.st.inst.BlobURL()
@@ -308,36 +375,31 @@ func (w *Workspace) AddDatastore(d Datastore) {
 		case CredentialsSAS:
 			sas, err := w.containerSAS(d.Container, true)
 			if err != nil {
-				w.t.Fatalf("fake: datastore %s: %v", d.Name, err)
+				return fmt.Errorf("datastore %s: %w", d.Name, err)
 			}
 			ed.SASToken = sas
 			// The emulator reads storage URLs of this account with the key either way.
 			w.srv.AddStorageAccount(ed.ServiceURL, ed.AccountName, w.st.inst.AccountKey())
 		default:
-			w.t.Fatalf("fake: datastore %s: unsupported credentials %q", d.Name, d.Credentials)
+			return fmt.Errorf("datastore %s: unsupported credentials %q", d.Name, d.Credentials)
 		}
 	}
 	if err := w.ws.AddDatastore(ed); err != nil {
-		w.t.Fatalf("fake: %v", err)
+		return err
 	}
 	if ed.ServiceURL != "" {
 		if err := w.ensureContainer(d.Container); err != nil {
-			w.t.Fatalf("fake: datastore %s: creating container %s: %v", d.Name, d.Container, err)
+			return fmt.Errorf("datastore %s: creating container %s: %w", d.Name, d.Container, err)
 		}
 	}
+	return nil
 }
 
 // AddDataAsset registers a data asset version. Registering an existing version
 // with a different path or type fails: versions are immutable.
 func (w *Workspace) AddDataAsset(a DataAsset) {
 	w.t.Helper()
-	typ := string(a.Type)
-	if typ == "" {
-		typ = emulator.DataTypeURIFolder
-	}
-	err := w.ws.AddDataAsset(emulator.DataAsset{Name: a.Name, Version: a.Version, Type: typ, URI: a.Path,
-		Description: a.Description, Tags: a.Tags, CreatedAt: a.CreatedAt})
-	if err != nil {
+	if err := w.ws.AddDataAsset(a); err != nil {
 		w.t.Fatalf("fake: data asset %s:%s: %v", a.Name, a.Version, err)
 	}
 }

@@ -9,18 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/azmlbatch/azmlbatch/internal/wire"
+	"github.com/azmlbatch/azmlbatch/inputs"
 )
-
-// armSystemData is ARM's systemData block.
-type armSystemData struct {
-	CreatedAt          string `json:"createdAt"`
-	CreatedBy          string `json:"createdBy"`
-	CreatedByType      string `json:"createdByType"`
-	LastModifiedAt     string `json:"lastModifiedAt"`
-	LastModifiedBy     string `json:"lastModifiedBy"`
-	LastModifiedByType string `json:"lastModifiedByType"`
-}
 
 func sysData(t time.Time) armSystemData {
 	ts := t.UTC().Format("2006-01-02T15:04:05.0000000Z")
@@ -28,16 +18,10 @@ func sysData(t time.Time) armSystemData {
 		LastModifiedBy: "Emulator User", LastModifiedByType: "User"}
 }
 
-type armIdentity struct {
-	Type        string `json:"type"`
-	PrincipalID string `json:"principalId,omitempty"`
-	TenantID    string `json:"tenantId,omitempty"`
-}
-
 // page returns one page of items following ARM paging: $top caps the total
 // number of results, $skipToken is the offset of the page, nextLink repeats the
 // request's query with the next token.
-func page[T any](c *call, items []T, size int) wire.List[T] {
+func page[T any](c *call, items []T, size int) list[T] {
 	q := c.r.URL.Query()
 	if top, err := strconv.Atoi(q.Get("$top")); err == nil && top >= 0 && top < len(items) {
 		items = items[:top]
@@ -45,7 +29,7 @@ func page[T any](c *call, items []T, size int) wire.List[T] {
 	off, _ := strconv.Atoi(q.Get("$skipToken"))
 	off = max(0, min(off, len(items)))
 	end := min(off+size, len(items))
-	out := wire.List[T]{Value: append([]T{}, items[off:end]...)}
+	out := list[T]{Value: append([]T{}, items[off:end]...)}
 	if end < len(items) {
 		q.Set("$skipToken", strconv.Itoa(end))
 		out.NextLink = c.s.armURL + c.r.URL.Path + "?" + q.Encode()
@@ -70,21 +54,20 @@ func (s *Server) getWorkspace(c *call) *apiError {
 		storageAcct = d.cfg.AccountName
 	}
 	s.mu.Unlock()
-	c.writeJSON(http.StatusOK, map[string]any{
-		"id": w.ID(), "name": w.cfg.Name, "type": "Microsoft.MachineLearningServices/workspaces", "location": w.cfg.Location,
-		"kind": "Default", "tags": map[string]string{},
-		"identity":   armIdentity{Type: "SystemAssigned", PrincipalID: "33333333-3333-3333-3333-333333333333", TenantID: s.opts.TenantID},
-		"sku":        map[string]string{"name": "Basic", "tier": "Basic"},
-		"systemData": sysData(w.created),
-		"properties": map[string]any{
-			"friendlyName": w.cfg.Name, "description": "", "workspaceId": w.guid, "provisioningState": "Succeeded",
-			"discoveryUrl":        s.armURL + "/discovery",
-			"mlFlowTrackingUri":   s.trackingURL(w),
-			"storageAccount":      fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/%s", w.cfg.SubscriptionID, w.cfg.ResourceGroup, storageAcct),
-			"hbiWorkspace":        false,
-			"publicNetworkAccess": "Enabled",
-			"creationTime":        w.created.Format(time.RFC3339Nano),
-			"tenantId":            s.opts.TenantID,
+	c.writeJSON(http.StatusOK, armWorkspace{
+		ID: w.ID(), Name: w.cfg.Name, Type: "Microsoft.MachineLearningServices/workspaces", Location: w.cfg.Location,
+		Kind: "Default", Tags: map[string]string{},
+		Identity:   armIdentity{Type: "SystemAssigned", PrincipalID: "33333333-3333-3333-3333-333333333333", TenantID: s.opts.TenantID},
+		SKU:        armSKU{Name: "Basic", Tier: "Basic"},
+		SystemData: sysData(w.created),
+		Properties: armWorkspaceProps{
+			FriendlyName: w.cfg.Name, WorkspaceID: w.guid, ProvisioningState: "Succeeded",
+			DiscoveryURL:        s.armURL + "/discovery",
+			MLFlowTrackingURI:   s.trackingURL(w),
+			StorageAccount:      fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/%s", w.cfg.SubscriptionID, w.cfg.ResourceGroup, storageAcct),
+			PublicNetworkAccess: "Enabled",
+			CreationTime:        w.created.Format(time.RFC3339Nano),
+			TenantID:            s.opts.TenantID,
 		},
 	})
 	return nil
@@ -98,32 +81,6 @@ func (s *Server) discovery(c *call) *apiError {
 }
 
 // --- batch endpoints and deployments ------------------------------------------
-
-type armEndpointDefaults struct {
-	DeploymentName *string `json:"deploymentName"`
-}
-
-type armEndpointProps struct {
-	AuthMode          string              `json:"authMode"`
-	Description       *string             `json:"description"`
-	Properties        map[string]string   `json:"properties"`
-	ScoringURI        *string             `json:"scoringUri"`
-	SwaggerURI        *string             `json:"swaggerUri"`
-	Defaults          armEndpointDefaults `json:"defaults"`
-	ProvisioningState string              `json:"provisioningState"`
-}
-
-type armEndpoint struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name"`
-	Type       string            `json:"type"`
-	Location   string            `json:"location"`
-	Kind       string            `json:"kind,omitempty"`
-	Identity   armIdentity       `json:"identity"`
-	Tags       map[string]string `json:"tags"`
-	Properties armEndpointProps  `json:"properties"`
-	SystemData armSystemData     `json:"systemData"`
-}
 
 func (s *Server) armEndpointLocked(ep *endpointState) armEndpoint {
 	w := ep.ws
@@ -169,24 +126,24 @@ func (s *Server) getBatchEndpoint(c *call) *apiError {
 	return nil
 }
 
-func (s *Server) armDeploymentLocked(d *deploymentState) map[string]any {
+func (s *Server) armDeploymentLocked(d *deploymentState) armDeployment {
 	w := d.ep.ws
-	props := map[string]any{
-		"description": nil, "properties": map[string]string{}, "provisioningState": "Succeeded",
-		"compute": w.computeID(), "environmentVariables": map[string]string{},
+	props := armDeploymentProps{
+		Properties: map[string]string{}, ProvisioningState: "Succeeded",
+		Compute: w.computeID(), EnvironmentVariables: map[string]string{},
 	}
 	if m := d.model; m != nil {
-		props["codeConfiguration"] = map[string]string{"codeId": w.ID() + "/codes/" + d.name + "-code/versions/1", "scoringScript": "score.py"}
-		props["environmentId"] = w.ID() + "/environments/" + d.name + "-env/versions/1"
-		props["model"] = map[string]string{"referenceType": "Id", "assetId": w.ID() + "/models/" + d.name + "-model/versions/1"}
-		props["errorThreshold"] = *m.ErrorThreshold
-		props["retrySettings"] = map[string]any{"maxRetries": *m.MaxRetries, "timeout": isoDuration(m.Timeout)}
-		props["miniBatchSize"] = m.MiniBatchSize
-		props["loggingLevel"] = "Info"
-		props["maxConcurrencyPerInstance"] = m.MaxConcurrencyPerInstance
-		props["outputAction"] = string(m.OutputAction)
-		props["outputFileName"] = m.OutputFileName
-		props["resources"] = map[string]any{"instanceCount": m.InstanceCount, "instanceType": nil, "properties": nil}
+		props.CodeConfiguration = &armCodeConfiguration{CodeID: w.ID() + "/codes/" + d.name + "-code/versions/1", ScoringScript: "score.py"}
+		props.EnvironmentID = w.ID() + "/environments/" + d.name + "-env/versions/1"
+		props.Model = &armAssetReference{ReferenceType: "Id", AssetID: w.ID() + "/models/" + d.name + "-model/versions/1"}
+		props.ErrorThreshold = Ptr(*m.ErrorThreshold)
+		props.RetrySettings = &armRetrySettings{MaxRetries: *m.MaxRetries, Timeout: isoDuration(m.Timeout)}
+		props.MiniBatchSize = Ptr(m.MiniBatchSize)
+		props.LoggingLevel = "Info"
+		props.MaxConcurrencyPerInstance = Ptr(m.MaxConcurrencyPerInstance)
+		props.OutputAction = string(m.OutputAction)
+		props.OutputFileName = m.OutputFileName
+		props.Resources = &armResources{InstanceCount: m.InstanceCount}
 	} else {
 		p := d.pipeline
 		settings := map[string]string{}
@@ -195,18 +152,17 @@ func (s *Server) armDeploymentLocked(d *deploymentState) map[string]any {
 				settings["default_"+k] = v
 			}
 		}
-		props["deploymentConfiguration"] = map[string]any{
-			"deploymentConfigurationType": "PipelineComponent",
-			"componentId":                 map[string]string{"referenceType": "Id", "assetId": p.ComponentID},
-			"settings":                    settings,
-			"tags":                        map[string]string{},
-			"description":                 nil,
+		props.DeploymentConfiguration = &armDeploymentConfiguration{
+			DeploymentConfigurationType: "PipelineComponent",
+			ComponentID:                 armAssetReference{ReferenceType: "Id", AssetID: p.ComponentID},
+			Settings:                    settings,
+			Tags:                        map[string]string{},
 		}
 	}
-	return map[string]any{
-		"id":   w.ID() + "/batchEndpoints/" + d.ep.cfg.Name + "/deployments/" + d.name,
-		"name": d.name, "type": "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments",
-		"location": w.cfg.Location, "tags": map[string]string{}, "properties": props, "systemData": sysData(d.created),
+	return armDeployment{
+		ID:   w.ID() + "/batchEndpoints/" + d.ep.cfg.Name + "/deployments/" + d.name,
+		Name: d.name, Type: "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments",
+		Location: w.cfg.Location, Tags: map[string]string{}, Properties: props, SystemData: sysData(d.created),
 	}
 }
 
@@ -217,7 +173,7 @@ func (s *Server) listDeployments(c *call) *apiError {
 		s.mu.Unlock()
 		return notFound("Batch endpoint '%s' was not found in workspace '%s'.", c.vars["endpoint"], c.ws.cfg.Name)
 	}
-	items := make([]map[string]any, 0, len(ep.deployments))
+	items := make([]armDeployment, 0, len(ep.deployments))
 	for _, d := range ep.deployments {
 		items = append(items, s.armDeploymentLocked(d))
 	}
@@ -243,28 +199,10 @@ func (s *Server) getDeployment(c *call) *apiError {
 
 // --- data assets -------------------------------------------------------------
 
-type armDataVersionProps struct {
-	DataType    string            `json:"dataType"`
-	DataURI     string            `json:"dataUri"`
-	Description *string           `json:"description"`
-	Tags        map[string]string `json:"tags"`
-	Properties  map[string]string `json:"properties"`
-	IsAnonymous bool              `json:"isAnonymous"`
-	IsArchived  bool              `json:"isArchived"`
-}
-
-type armDataVersion struct {
-	ID         string              `json:"id"`
-	Name       string              `json:"name"`
-	Type       string              `json:"type"`
-	Properties armDataVersionProps `json:"properties"`
-	SystemData armSystemData       `json:"systemData"`
-}
-
 func armDataVersionOf(w *Workspace, a DataAsset) armDataVersion {
 	v := armDataVersion{
 		ID: w.DataVersionID(a.Name, a.Version), Name: a.Version, Type: "Microsoft.MachineLearningServices/workspaces/data/versions",
-		Properties: armDataVersionProps{DataType: a.Type, DataURI: a.URI, Tags: a.Tags, Properties: map[string]string{}},
+		Properties: armDataVersionProps{DataType: string(a.Type), DataURI: a.Path, Tags: a.Tags, Properties: map[string]string{}},
 		SystemData: sysData(a.CreatedAt),
 	}
 	if v.Properties.Tags == nil {
@@ -276,29 +214,27 @@ func armDataVersionOf(w *Workspace, a DataAsset) armDataVersion {
 	return v
 }
 
-func armDataContainerOf(w *Workspace, dc *dataContainer) map[string]any {
+func armDataContainerOf(w *Workspace, dc *dataContainer) armDataContainer {
 	vs := dc.sortedVersions()
-	props := map[string]any{"description": nil, "tags": map[string]string{}, "properties": map[string]string{}, "isArchived": false}
+	props := armDataContainerProps{Tags: map[string]string{}, Properties: map[string]string{}}
 	if len(vs) > 0 {
-		props["dataType"] = vs[0].cfg.Type
-		props["latestVersion"] = vs[0].cfg.Version
-		next := ""
+		props.DataType = string(vs[0].cfg.Type)
+		props.LatestVersion = vs[0].cfg.Version
 		maxN := 0
 		for _, v := range dc.versions {
 			if n, err := strconv.Atoi(v.cfg.Version); err == nil && n > maxN {
 				maxN = n
 			}
 		}
-		next = strconv.Itoa(maxN + 1)
-		props["nextVersion"] = next
+		props.NextVersion = strconv.Itoa(maxN + 1)
 	}
-	return map[string]any{"id": w.ID() + "/data/" + dc.name, "name": dc.name, "type": "Microsoft.MachineLearningServices/workspaces/data",
-		"properties": props, "systemData": sysData(dc.created)}
+	return armDataContainer{ID: w.ID() + "/data/" + dc.name, Name: dc.name, Type: "Microsoft.MachineLearningServices/workspaces/data",
+		Properties: props, SystemData: sysData(dc.created)}
 }
 
 func (s *Server) listDataContainers(c *call) *apiError {
 	s.mu.Lock()
-	items := make([]map[string]any, 0, len(c.ws.data))
+	items := make([]armDataContainer, 0, len(c.ws.data))
 	for _, dc := range c.ws.data {
 		items = append(items, armDataContainerOf(c.ws, dc))
 	}
@@ -324,7 +260,7 @@ func (s *Server) listDataVersions(c *call) *apiError {
 	if dc == nil {
 		s.mu.Unlock()
 		// The service answers an empty list for an unknown name; azure-ai-ml turns that into "does not exist".
-		c.writeJSON(http.StatusOK, wire.List[armDataVersion]{Value: []armDataVersion{}})
+		c.writeJSON(http.StatusOK, list[armDataVersion]{Value: []armDataVersion{}})
 		return nil
 	}
 	vs := dc.sortedVersions() // newest first
@@ -389,7 +325,7 @@ func (s *Server) putDataVersion(c *call) *apiError {
 			return badRequest("dataUri '%s' must be a storage location, not another data asset.", p.DataURI)
 		}
 	}
-	a := DataAsset{Name: c.vars["name"], Version: c.vars["version"], Type: p.DataType, URI: p.DataURI, Description: p.Description, Tags: p.Tags}
+	a := DataAsset{Name: c.vars["name"], Version: c.vars["version"], Type: inputs.Kind(p.DataType), Path: p.DataURI, Description: p.Description, Tags: p.Tags}
 	created, err := c.ws.putDataVersion(a)
 	if err != nil {
 		if ae, ok := err.(*apiError); ok {
@@ -418,30 +354,30 @@ func (d Datastore) credentialsType() string {
 	return "None"
 }
 
-func (s *Server) armDatastore(w *Workspace, d Datastore, created time.Time) map[string]any {
-	creds := map[string]any{"credentialsType": d.credentialsType()}
+func (s *Server) armDatastore(w *Workspace, d Datastore, created time.Time) armDatastore {
+	creds := armDatastoreCreds{CredentialsType: d.credentialsType()}
 	if t := d.credentialsType(); t != "None" {
-		creds["secrets"] = map[string]string{"secretsType": t}
+		creds.Secrets = &armDatastoreSecrets{SecretsType: t}
 	}
-	props := map[string]any{
-		"description": nil, "tags": map[string]string{}, "properties": map[string]string{}, "isDefault": d.Default,
-		"credentials": creds, "datastoreType": string(d.Type), "accountName": d.AccountName,
-		"endpoint": d.Endpoint, "protocol": d.Protocol, "serviceDataAccessAuthIdentity": "None",
-		"subscriptionId": w.cfg.SubscriptionID, "resourceGroup": w.cfg.ResourceGroup,
+	props := armDatastoreProps{
+		Tags: map[string]string{}, Properties: map[string]string{}, IsDefault: d.Default,
+		Credentials: creds, DatastoreType: string(d.Type), AccountName: d.AccountName,
+		Endpoint: d.Endpoint, Protocol: d.Protocol, ServiceDataAccessAuthIdentity: "None",
+		SubscriptionID: w.cfg.SubscriptionID, ResourceGroup: w.cfg.ResourceGroup,
 	}
 	if d.Description != "" {
-		props["description"] = d.Description
+		props.Description = Ptr(d.Description)
 	}
 	switch d.Type {
 	case DatastoreAzureDataLakeGen2:
-		props["filesystem"] = d.Container
+		props.Filesystem = d.Container
 	case DatastoreAzureFile:
-		props["fileShareName"] = d.Container
+		props.FileShareName = d.Container
 	default:
-		props["containerName"] = d.Container
+		props.ContainerName = d.Container
 	}
-	return map[string]any{"id": w.DatastoreID(d.Name), "name": d.Name, "type": "Microsoft.MachineLearningServices/workspaces/datastores",
-		"properties": props, "systemData": sysData(created)}
+	return armDatastore{ID: w.DatastoreID(d.Name), Name: d.Name, Type: "Microsoft.MachineLearningServices/workspaces/datastores",
+		Properties: props, SystemData: sysData(created)}
 }
 
 // effectiveDatastoresLocked returns the datastores with Default resolved
@@ -468,7 +404,7 @@ func (s *Server) listDatastores(c *call) *apiError {
 	s.mu.Lock()
 	ds := c.ws.effectiveDatastoresLocked()
 	s.mu.Unlock()
-	items := []map[string]any{}
+	items := []armDatastore{}
 	for _, d := range ds {
 		if (filter == "true" && !d.cfg.Default) || (filter == "false" && d.cfg.Default) {
 			continue
@@ -509,9 +445,9 @@ func (s *Server) listDatastoreSecrets(c *call) *apiError {
 	}
 	switch d.cfg.credentialsType() {
 	case "AccountKey":
-		c.writeJSON(http.StatusOK, map[string]string{"secretsType": "AccountKey", "key": d.cfg.AccountKey})
+		c.writeJSON(http.StatusOK, armDatastoreSecrets{SecretsType: "AccountKey", Key: d.cfg.AccountKey})
 	case "Sas":
-		c.writeJSON(http.StatusOK, map[string]string{"secretsType": "Sas", "sasToken": d.cfg.SASToken})
+		c.writeJSON(http.StatusOK, armDatastoreSecrets{SecretsType: "Sas", SASToken: d.cfg.SASToken})
 	default:
 		return badRequest("Datastore '%s' has no secrets: its credentialsType is None (identity-based access).", d.cfg.Name)
 	}
@@ -520,48 +456,15 @@ func (s *Server) listDatastoreSecrets(c *call) *apiError {
 
 // --- jobs ------------------------------------------------------------------------
 
-type armJobService struct {
-	JobServiceType string            `json:"jobServiceType"`
-	Port           *int              `json:"port"`
-	Endpoint       string            `json:"endpoint"`
-	Status         *string           `json:"status"`
-	ErrorMessage   *string           `json:"errorMessage"`
-	Properties     map[string]string `json:"properties"`
-}
-
-type armJobProps struct {
-	Description    *string                      `json:"description"`
-	Tags           map[string]string            `json:"tags"`
-	Properties     map[string]string            `json:"properties"`
-	DisplayName    string                       `json:"displayName"`
-	Status         string                       `json:"status"`
-	ExperimentName string                       `json:"experimentName"`
-	Services       map[string]armJobService     `json:"services"`
-	ComputeID      string                       `json:"computeId"`
-	IsArchived     bool                         `json:"isArchived"`
-	JobType        string                       `json:"jobType"`
-	Settings       map[string]any               `json:"settings"`
-	Inputs         map[string]wire.ARMJobInput  `json:"inputs"`
-	Outputs        map[string]wire.ARMJobOutput `json:"outputs"`
-}
-
-type armJob struct {
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	Type       string        `json:"type"`
-	Properties armJobProps   `json:"properties"`
-	SystemData armSystemData `json:"systemData"`
-}
-
 func (s *Server) armJobLocked(j *job) armJob {
 	p := armJobProps{
 		Tags: j.tags(), Properties: j.systemProperties(), DisplayName: j.displayName, Status: j.status,
-		ExperimentName: j.experimentName, ComputeID: j.ws.computeID(), JobType: "Pipeline", Settings: map[string]any{},
+		ExperimentName: j.experimentName, ComputeID: j.ws.computeID(), JobType: "Pipeline", Settings: map[string]string{},
 		Services: map[string]armJobService{
 			"Tracking": {JobServiceType: "Tracking", Endpoint: s.trackingURL(j.ws)},
 			"Studio":   {JobServiceType: "Studio", Endpoint: j.studioURL()},
 		},
-		Inputs: map[string]wire.ARMJobInput{}, Outputs: map[string]wire.ARMJobOutput{},
+		Inputs: map[string]armJobInput{}, Outputs: map[string]armJobOutput{},
 	}
 	if j.description != "" {
 		p.Description = Ptr(j.description)
@@ -573,13 +476,13 @@ func (s *Server) armJobLocked(j *job) armJob {
 	}
 	for _, in := range j.inputs {
 		if in.literal {
-			p.Inputs[in.name] = wire.ARMJobInput{JobInputType: "literal", Value: in.value}
+			p.Inputs[in.name] = armJobInput{JobInputType: "literal", Value: in.value}
 		} else {
-			p.Inputs[in.name] = wire.ARMJobInput{JobInputType: snakeType(in.typ), URI: in.uri, Mode: in.mode}
+			p.Inputs[in.name] = armJobInput{JobInputType: snakeType(in.typ), URI: in.uri, Mode: in.mode}
 		}
 	}
 	for _, o := range j.outputs {
-		p.Outputs[o.name] = wire.ARMJobOutput{JobOutputType: snakeType(o.typ), URI: o.uri, Mode: o.mode}
+		p.Outputs[o.name] = armJobOutput{JobOutputType: snakeType(o.typ), URI: o.uri, Mode: o.mode}
 	}
 	return armJob{ID: j.ws.ID() + "/jobs/" + j.name, Name: j.name, Type: "Microsoft.MachineLearningServices/workspaces/jobs",
 		Properties: p, SystemData: sysData(j.created)}
@@ -693,19 +596,19 @@ func (s *Server) runDetails(c *call) *apiError {
 	if j == nil {
 		return notFound("Run %s was not found.", c.vars["job"])
 	}
-	d := map[string]any{
-		"runId": j.name, "runUuid": j.guid, "status": j.status, "target": "cpu-cluster",
-		"startTimeUtc": j.created.Format(time.RFC3339Nano), "properties": j.systemProperties(), "tags": j.tags(),
-		"warnings": []any{}, "error": nil,
+	d := runDetails{
+		RunID: j.name, RunUUID: j.guid, Status: j.status, Target: "cpu-cluster",
+		StartTimeUTC: j.created.Format(time.RFC3339Nano), Properties: j.systemProperties(), Tags: j.tags(),
+		Warnings: []string{},
 	}
 	if IsTerminal(j.status) {
-		d["endTimeUtc"] = j.ended.Format(time.RFC3339Nano)
+		d.EndTimeUTC = j.ended.Format(time.RFC3339Nano)
 	}
 	if j.err != nil {
-		d["error"] = map[string]any{
-			"error":       map[string]any{"code": j.err.Code, "message": j.err.Message, "details": []any{}, "innerError": nil},
-			"correlation": map[string]string{"operation": j.guid, "request": c.reqID},
-			"time":        j.ended.Format(time.RFC3339Nano),
+		d.Error = &runError{
+			Error:       runErrorDetail{Code: j.err.Code, Message: j.err.Message, Details: []struct{}{}},
+			Correlation: correlation{Operation: j.guid, Request: c.reqID},
+			Time:        j.ended.Format(time.RFC3339Nano),
 		}
 	}
 	c.writeJSON(http.StatusOK, d)

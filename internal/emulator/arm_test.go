@@ -106,10 +106,10 @@ func TestARMDeployments(t *testing.T) {
 func TestARMDataAssets(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	t0 := time.Now().Add(-time.Hour)
-	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", URI: "azureml://datastores/workspaceblobstore/paths/v1/", CreatedAt: t0}))
-	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "3", Type: "uri_folder", URI: "azureml://datastores/workspaceblobstore/paths/v3/", CreatedAt: t0.Add(2 * time.Minute)}))
-	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "2", Type: "uri_folder", URI: "azureml://datastores/workspaceblobstore/paths/v2/", CreatedAt: t0.Add(time.Minute)}))
-	require.Error(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", URI: "azureml://datastores/workspaceblobstore/paths/other/"}))
+	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", Path: "azureml://datastores/workspaceblobstore/paths/v1/", CreatedAt: t0}))
+	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "3", Type: "uri_folder", Path: "azureml://datastores/workspaceblobstore/paths/v3/", CreatedAt: t0.Add(2 * time.Minute)}))
+	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "2", Type: "uri_folder", Path: "azureml://datastores/workspaceblobstore/paths/v2/", CreatedAt: t0.Add(time.Minute)}))
+	require.Error(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", Path: "azureml://datastores/workspaceblobstore/paths/other/"}))
 
 	// Latest = most recently created, not the highest version.
 	r := e.arm(http.MethodGet, "/data/heart-data/versions", nil, "$orderBy="+url.QueryEscape("createdtime desc"), "$top=1")
@@ -161,7 +161,7 @@ func TestARMDataAssets(t *testing.T) {
 	require.Equal(t, http.StatusConflict, r.status)
 	a, ok := e.ws.DataAsset("new-data", "latest")
 	require.True(t, ok)
-	assert.Equal(t, "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/data/", a.URI)
+	assert.Equal(t, "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/data/", a.Path)
 
 	// PUT validation.
 	for name, b := range map[string]any{

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
 // orderedMap decodes a JSON object keeping key order: the service reports
@@ -179,16 +177,19 @@ func parseISODuration(s string) (time.Duration, bool) {
 	return d, true
 }
 
-func attemptedInput(in rawInput) map[string]any {
-	v := map[string]any{"JobInputType": in.JobInputType}
-	if in.URI != "" {
-		v["Uri"] = in.URI
-	}
-	if in.Mode != "" {
-		v["Mode"] = in.Mode
-	}
+// attemptedInputValue is an input as the service echoes it in a validation
+// error's AttemptedValue (PascalCase, keys in alphabetical order).
+type attemptedInputValue struct {
+	JobInputType string
+	Mode         string  `json:",omitempty"`
+	URI          string  `json:"Uri,omitempty"`
+	Value        *string `json:",omitempty"`
+}
+
+func attemptedInput(in rawInput) attemptedInputValue {
+	v := attemptedInputValue{JobInputType: in.JobInputType, URI: in.URI, Mode: in.Mode}
 	if len(in.Value) > 0 {
-		v["Value"] = literalString(in.Value)
+		v.Value = Ptr(literalString(in.Value))
 	}
 	return v
 }
@@ -454,7 +455,7 @@ func (s *Server) buildJob(c *call, ep *endpointState, dep *deploymentState, p *i
 		j.displayName = randomDisplayName()
 	}
 	if pipeline {
-		if v, ok := wire.Find(userProps, "experimentName"); ok && v != "" {
+		if v, ok := findFold(userProps, "experimentName"); ok && v != "" {
 			j.experimentName = v
 		}
 	}
@@ -597,6 +598,20 @@ func snakeType(t string) string {
 	return strings.ToLower(t)
 }
 
+// findFold returns the value whose key equals k ignoring case, as the service
+// reads property names.
+func findFold(m map[string]string, k string) (string, bool) {
+	if v, ok := m[k]; ok {
+		return v, true
+	}
+	for kk, v := range m {
+		if strings.EqualFold(kk, k) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -686,52 +701,52 @@ func (s *Server) trackingURL(w *Workspace) string {
 func (w *Workspace) computeID() string { return w.ID() + "/computes/cpu-cluster" }
 
 // batchJobLocked renders the data-plane BatchJobResource of j.
-func (s *Server) batchJobLocked(j *job) wire.BatchJobResource {
-	p := wire.BatchJob{
-		Compute:           &wire.Compute{Target: j.ws.computeID(), IsLocal: Ptr(false)},
-		InputData:         map[string]wire.JobInput{},
+func (s *Server) batchJobLocked(j *job) batchJobResource {
+	p := batchJob{
+		Compute:           &batchCompute{Target: j.ws.computeID(), IsLocal: Ptr(false)},
+		InputData:         map[string]batchJobInput{},
 		Name:              j.displayName,
 		Description:       j.description,
 		Properties:        j.systemProperties(),
 		ProvisioningState: "Succeeded",
 		Status:            j.status,
 		Tags:              j.tags(),
-		InteractionEndpoints: map[string]wire.JobEndpoint{
+		InteractionEndpoints: map[string]batchJobService{
 			"Tracking": {JobEndpointType: "Tracking", Endpoint: s.trackingURL(j.ws)},
 			"Studio":   {JobEndpointType: "Studio", Endpoint: j.studioURL()},
 		},
-		Output: &wire.OutputArtifacts{},
+		Output: &outputArtifacts{},
 	}
 	for _, in := range j.inputs {
-		wi := wire.JobInput{JobInputType: in.typ, URI: in.uri, Mode: in.mode}
+		wi := batchJobInput{JobInputType: in.typ, URI: in.uri, Mode: in.mode}
 		if in.literal {
 			wi.Value, wi.URI, wi.Mode = Ptr(in.value), "", ""
 		}
 		p.InputData[in.name] = wi
 	}
 	if len(j.outputs) > 0 {
-		p.OutputData = map[string]wire.JobOutput{}
+		p.OutputData = map[string]batchJobOutput{}
 		for _, o := range j.outputs {
-			p.OutputData[o.name] = wire.JobOutput{JobOutputType: o.typ, URI: o.uri, Mode: o.mode}
+			p.OutputData[o.name] = batchJobOutput{JobOutputType: o.typ, URI: o.uri, Mode: o.mode}
 		}
 	}
 	if j.pipeline {
-		p.Output = &wire.OutputArtifacts{DatastoreID: j.ws.DatastoreID("workspaceartifactstore"), Path: "ExperimentRun/dcid." + j.name}
+		p.Output = &outputArtifacts{DatastoreID: j.ws.DatastoreID("workspaceartifactstore"), Path: "ExperimentRun/dcid." + j.name}
 	} else {
 		st := j.settings
-		p.RetrySettings = &wire.RetrySettings{MaxRetries: Ptr(int32(st.maxRetries)), Timeout: isoDuration(st.timeout)}
+		p.RetrySettings = &retrySettings{MaxRetries: Ptr(int32(st.maxRetries)), Timeout: isoDuration(st.timeout)}
 		p.Compute.InstanceCount = Ptr(int32(st.instanceCount))
 	}
 	modified := j.created
 	if len(j.history) > 0 {
 		modified = j.history[len(j.history)-1].Time
 	}
-	return wire.BatchJobResource{
+	return batchJobResource{
 		ID:         fmt.Sprintf("%s/batchEndpoints/%s/deployments/%s/jobs/%s", j.ws.ID(), j.endpoint, j.deployment, j.name),
 		Name:       j.name,
 		Type:       "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments/jobs",
 		Properties: p,
-		SystemData: &wire.SystemData{CreatedAt: j.created.Format(time.RFC3339Nano), CreatedBy: j.createdBy,
+		SystemData: &dataSystemData{CreatedAt: j.created.Format(time.RFC3339Nano), CreatedBy: j.createdBy,
 			LastModifiedAt: modified.Format(time.RFC3339Nano), LastModifiedBy: j.createdBy},
 	}
 }
@@ -769,7 +784,7 @@ func (s *Server) listBatchJobs(c *call) *apiError {
 		return notFound("Batch endpoint '%s' was not found.", c.vars["endpoint"])
 	}
 	c.ws = ep.ws
-	list := wire.List[wire.BatchJobResource]{Value: []wire.BatchJobResource{}}
+	list := list[batchJobResource]{Value: []batchJobResource{}}
 	dep := c.r.URL.Query().Get("deployment")
 	for i := len(s.jobOrder) - 1; i >= 0; i-- {
 		j := s.jobOrder[i]

@@ -17,7 +17,7 @@ const literalMsg = "The specified job input type 'LiteralJobInput' is not suppor
 // Each service rule, violated with a raw request: status, error code and message.
 func TestInvokeValidation(t *testing.T) {
 	e := newEnv(t, envOpts{})
-	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "table", Version: "1", Type: "mltable", URI: "azureml://datastores/workspaceblobstore/paths/t/"}))
+	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "table", Version: "1", Type: "mltable", Path: "azureml://datastores/workspaceblobstore/paths/t/"}))
 	require.NoError(t, e.ws.AddPipelineDeployment("pipe", emulator.PipelineDeployment{Name: "strict",
 		Inputs: map[string]string{"heart_data": "", "score_mode": "append"}, Outputs: map[string]emulator.PipelineOutput{"score": {Type: "UriFile"}}}))
 	require.NoError(t, e.ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: "nodefault"}))
@@ -209,7 +209,7 @@ func TestInvokeInputForms(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	hold := e.s.HoldJobs(emulator.StatusPreparing)
 	defer hold.Release()
-	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", URI: "azureml://subscriptions/" + sub + "/resourcegroups/" + rg + "/workspaces/" + wsName + "/datastores/workspaceblobstore/paths/heart/"}))
+	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", Path: "azureml://subscriptions/" + sub + "/resourcegroups/" + rg + "/workspaces/" + wsName + "/datastores/workspaceblobstore/paths/heart/"}))
 	for _, uri := range []string{
 		"azureml://datastores/workspaceblobstore/paths/heart/",
 		"azureml://subscriptions/" + sub + "/resourcegroups/" + rg + "/workspaces/" + wsName + "/datastores/workspaceblobstore/paths/heart/",

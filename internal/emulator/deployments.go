@@ -8,46 +8,55 @@ import (
 	"time"
 )
 
-// MiniBatch is the work a ScoreFunc gets: a slice of the job's input files,
+// Input and output types, as PipelineInput.Type reports them and
+// PipelineOutput.Type declares them.
+const (
+	TypeURIFolder = "UriFolder"
+	TypeURIFile   = "UriFile"
+	TypeLiteral   = "Literal"
+)
+
+// MiniBatch is the work a ScoreFunc gets: some of the job's input files,
 // downloaded to local disk.
 type MiniBatch struct {
-	// Index of the mini-batch, from 0, in file-name order.
+	// Index numbers the mini-batch from 0, in file-name order.
 	Index int
 	// Attempt is 1 on the first try and grows with each retry.
 	Attempt int
-	// Files are local paths of the input files, in the order the service would
-	// list them (blob name order).
+	// Files are local paths of the input files, in blob-name order.
 	Files []string
 }
 
-// ScoreFunc scores one mini-batch. Each returned row becomes one line of the
-// output file when the deployment's outputAction is AppendRow (it should not
-// contain a newline). An error fails the attempt; the mini-batch is retried up to
-// the deployment's maxRetries and then counts its files against errorThreshold.
+// ScoreFunc plays a model deployment's scoring script. Each returned row becomes
+// one line of the output file (predictions.csv) when the deployment's output
+// action is AppendRow; rows should not contain newlines. An error fails the
+// attempt: the mini-batch is retried up to MaxRetries times and then counts its
+// files against ErrorThreshold.
 type ScoreFunc func(ctx context.Context, batch MiniBatch) (rows []string, err error)
 
-// ModelDeployment registers a model deployment whose scoring script is a Go func.
-// Zero fields take the service defaults noted on each.
+// ModelDeployment registers a model deployment whose scoring script is a Go
+// function. Zero fields take the service's defaults, noted on each.
 type ModelDeployment struct {
+	// Name must be 3-32 characters: letters, digits and '-', starting with a letter.
 	Name string
 	// MiniBatchSize is the number of files per mini-batch; 10 when zero.
 	MiniBatchSize int
 	// MaxConcurrencyPerInstance is the number of mini-batches scored in parallel; 1 when zero.
 	MaxConcurrencyPerInstance int
-	// ErrorThreshold is the number of failed input files tolerated; -1 (ignore all
-	// failures) when nil.
+	// ErrorThreshold is the number of failed input files tolerated; nil means -1
+	// (failures never fail the job).
 	ErrorThreshold *int
-	// MaxRetries is the number of attempts per mini-batch (retrySettings.maxRetries); 3 when nil.
+	// MaxRetries is the number of attempts per mini-batch; nil means 3.
 	MaxRetries *int
-	// Timeout bounds one attempt (retrySettings.timeout); 30 s when zero.
+	// Timeout bounds one attempt; 30 s when zero.
 	Timeout time.Duration
 	// OutputAction is AppendRow (default) or SummaryOnly.
 	OutputAction OutputAction
-	// OutputFileName is the name of the output file; "predictions.csv" when empty.
+	// OutputFileName names the output file; "predictions.csv" when empty.
 	OutputFileName string
-	// InstanceCount is resources.instanceCount; 1 when zero.
+	// InstanceCount is the deployment's instance count; 1 when zero.
 	InstanceCount int
-	// Score scores mini-batches; when nil each file yields one row with its base name.
+	// Score scores mini-batches; when nil every input file yields one row, its base name.
 	Score ScoreFunc
 }
 
@@ -94,15 +103,16 @@ func (d *ModelDeployment) validate() error {
 	return nil
 }
 
-// PipelineInput is one named input handed to a PipelineFunc.
+// PipelineInput is one named input of a pipeline job.
 type PipelineInput struct {
 	// Type is "UriFolder", "UriFile" or "Literal".
 	Type string
-	// URI is the input's uri as sent (data inputs).
+	// URI is a data input's uri as the request sent it.
 	URI string
-	// Path is the local copy of a data input: a folder for UriFolder, a file for UriFile.
+	// Path is the local copy of a data input: a folder for UriFolder, a file
+	// for UriFile.
 	Path string
-	// Value is a literal's value in its string form ("append", "5", "True").
+	// Value is a literal's value as a string ("append", "5", "True", "0.5").
 	Value string
 }
 
@@ -110,39 +120,41 @@ type PipelineInput struct {
 type PipelineRun struct {
 	// JobName is the job's name (pipelinejob-<uuid>).
 	JobName string
-	// Inputs are the job's inputs by name, including declared defaults not sent.
+	// Inputs are the job's inputs by name, including declared literal defaults
+	// the request did not send.
 	Inputs map[string]PipelineInput
-	// Outputs maps each output name to the local path the function writes:
-	// a folder (created) for UriFolder outputs, a file path for UriFile outputs.
-	// The emulator uploads them to the output locations after the function returns.
+	// Outputs maps each output name to the local path the function writes: a
+	// folder (already created) for uri_folder outputs, a file path for uri_file
+	// outputs. Their content is uploaded to the output locations afterwards.
 	Outputs map[string]string
 }
 
-// PipelineFunc runs a pipeline component deployment's job. A returned error fails
-// the job (with *JobError's code and message when it is one).
+// PipelineFunc plays a pipeline component deployment's job. A returned error
+// fails the job; return a *JobError to choose its code and message.
 type PipelineFunc func(ctx context.Context, run *PipelineRun) error
 
-// PipelineOutput declares a pipeline component output.
+// PipelineOutput declares an output of a pipeline component.
 type PipelineOutput struct {
 	// Type is "UriFolder" (default) or "UriFile".
 	Type string
-	// FileName names the file of a UriFile output at its default location
-	// azureml/<job-guid>/<output>/<FileName>; the output name when empty.
+	// FileName names a uri_file output's file at its default location
+	// azureml/<job-guid>/<output>/<FileName>; the output's name when empty.
 	FileName string
 }
 
-// PipelineDeployment registers a pipeline component deployment run by a Go func.
+// PipelineDeployment registers a pipeline component deployment run by a Go function.
 type PipelineDeployment struct {
+	// Name must be 3-32 characters: letters, digits and '-', starting with a letter.
 	Name string
-	// ComponentID is the component's asset id reported in deploymentConfiguration;
+	// ComponentID is reported in the deployment's configuration;
 	// "azureml:<Name>@latest" when empty.
 	ComponentID string
-	// Inputs, when non-nil, declares the component's inputs; requests naming any
-	// other input are rejected. A non-empty value is the default of a literal input.
+	// Inputs, when non-nil, declares the component's inputs: requests naming
+	// other inputs are rejected. A non-empty value is a literal input's default.
 	Inputs map[string]string
 	// Outputs declares the component's outputs. Declared outputs a request does
-	// not name are written to their default location; requests naming undeclared
-	// outputs are rejected. Nil accepts any output name.
+	// not name go to their default location; requests naming undeclared outputs
+	// are rejected. Nil accepts any output name.
 	Outputs map[string]PipelineOutput
 	// Run runs the job; when nil the job completes without writing anything.
 	Run PipelineFunc

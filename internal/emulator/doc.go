@@ -5,9 +5,22 @@
 // (workspace, batch endpoints and deployments, data assets, datastores, jobs) and one
 // plays the inference host that serves each endpoint's scoringUri (invoke POST and
 // job GET). Bodies, status codes, error envelopes and validation messages follow
-// the real service as recorded in the project's service contract, so clients in any
+// the real service as documented in internal/wire/README.md, so clients in any
 // language can be pointed at it unchanged: give them ARMEndpoint, trust CACertFile
 // and use Credential (or any bearer token with the right audience).
+//
+// # An independent encoding of the contract
+//
+// The emulator does not import internal/wire, the codec batchendpoint sends and
+// reads bodies with: it declares its own typed bodies (bodies.go) and decodes
+// requests its own way (dataplane.go). The duplication is deliberate. Both sides
+// are written from the contract separately, so a field misspelt, a type
+// mis-cased or a null dropped in one of them fails the tests that run
+// batchendpoint against the emulator, instead of agreeing with itself.
+//
+// The types a test registers or inspects (deployments, scoring functions, jobs,
+// faults, requests) are declared here once; batchendpoint/fake exposes them as
+// aliases, so their documentation is written for fake's users.
 //
 // Workspaces, endpoints, deployments, datastores and data assets are registered
 // through the Go API. Deployments run Go functions: a model deployment's ScoreFunc

@@ -41,29 +41,18 @@ func badRequest(format string, args ...any) *apiError {
 
 // body renders the envelope. requestID and location fill the AzureML correlation fields.
 func (e *apiError) body(requestID, location string) []byte {
-	var v any
-	if !e.azureML {
-		v = map[string]any{"error": map[string]any{"code": e.code, "message": e.message}}
-	} else {
-		var inner any
+	var v any = armErrorBody{Error: armErrorDetail{Code: e.code, Message: e.message}}
+	if e.azureML {
+		d := azureMLErrorDetail{Code: e.code, Message: e.message, Details: []struct{}{}}
 		if e.innerCode != "" {
-			inner = map[string]any{"code": e.innerCode, "innerError": nil}
+			d.InnerError = &azureMLInnerError{Code: e.innerCode}
 		}
-		var target any
 		if e.target != "" {
-			target = e.target
+			d.Target = &e.target
 		}
-		v = map[string]any{
-			"error": map[string]any{
-				"code": e.code, "severity": nil, "message": e.message, "messageFormat": nil,
-				"messageParameters": nil, "referenceCode": nil, "detailsUri": nil, "target": target,
-				"details": []any{}, "innerError": inner, "debugInfo": nil, "additionalInfo": nil,
-			},
-			"correlation": map[string]string{"operation": requestID, "request": requestID},
-			"environment": location, "location": location,
-			"time":          time.Now().UTC().Format(time.RFC3339Nano),
-			"componentName": "azmlbatch-emulator",
-		}
+		v = azureMLErrorBody{Error: d, Correlation: correlation{Operation: requestID, Request: requestID},
+			Environment: location, Location: location, Time: time.Now().UTC().Format(time.RFC3339Nano),
+			ComponentName: "azmlbatch-emulator"}
 	}
 	b, _ := json.Marshal(v)
 	return b

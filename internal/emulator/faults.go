@@ -13,43 +13,45 @@ type FaultAction int
 
 // Fault actions.
 const (
-	// FaultAuto responds with Status when it is set, otherwise only delays.
+	// FaultAuto answers with Status when it is set, otherwise only delays.
 	FaultAuto FaultAction = iota
-	// FaultRespond answers with Status (500 when zero), Retry-After and Body
-	// without running the route: nothing is created.
+	// FaultRespond answers with Status (500 when zero), Retry-After and an error
+	// body without handling the request: an invoke creates no job.
 	FaultRespond
-	// FaultResetBefore drops the connection (TCP reset) before the route runs:
-	// for an invoke, no job is created.
+	// FaultResetBefore drops the connection before the request is handled: an
+	// invoke creates no job.
 	FaultResetBefore
-	// FaultResetAfter runs the route (an invoke creates its job) and then drops
-	// the connection instead of sending the response.
+	// FaultResetAfter handles the request (an invoke creates its job) and then
+	// drops the connection instead of answering.
 	FaultResetAfter
 )
 
 // Fault describes requests to disturb. A request matches when it matches every
-// non-empty selector (Route, Method, PathPattern).
+// non-empty selector (Route, Method, PathContains, PathPattern).
 type Fault struct {
-	// Route selects requests by route name.
+	// Route selects requests by route.
 	Route Route
 	// Method selects requests by HTTP method.
 	Method string
-	// PathPattern is a regular expression matched against the URL path.
+	// PathContains selects requests whose URL path contains it, e.g. an endpoint's name.
+	PathContains string
+	// PathPattern selects requests whose URL path matches this regular expression.
 	PathPattern string
-	// Times is the number of matching requests affected; 1 when zero, unlimited
+	// Times is the number of matching requests affected: 1 when zero, every one
 	// (until Remove) when negative.
 	Times int
 	// Action is what happens; see FaultAction.
 	Action FaultAction
-	// Delay is slept before the action (or before normal handling).
+	// Delay is waited before the action, or before normal handling.
 	Delay time.Duration
-	// Status, RetryAfter and Body shape the FaultRespond answer. When Body is
-	// empty an error envelope with Code and Message is sent.
+	// Status and RetryAfter (seconds or an HTTP date) shape the answer.
 	Status     int
 	RetryAfter string
-	Body       string
-	Code       string
-	Message    string
-	// Header adds response headers to the FaultRespond answer.
+	// Body, when set, is sent as is; otherwise an AzureML error body with Code
+	// and Message, whose defaults derive from Status.
+	Body          string
+	Code, Message string
+	// Header adds response headers to the answer.
 	Header http.Header
 }
 
@@ -63,8 +65,9 @@ type FaultHandle struct {
 	hits int
 }
 
-// InjectFault adds a fault; it applies to matching requests in the order faults
-// were added, one fault per request. It panics on an invalid PathPattern.
+// InjectFault adds a fault. Faults apply to matching requests in the order they
+// were added, one fault per request, until each has been used Times times. It
+// panics on an invalid PathPattern.
 func (s *Server) InjectFault(f Fault) *FaultHandle {
 	h := &FaultHandle{s: s, f: f, left: f.Times}
 	if f.Times == 0 {
@@ -117,7 +120,7 @@ func (s *Server) takeFault(name Route, r *http.Request) *Fault {
 		if h.f.Method != "" && !strings.EqualFold(h.f.Method, r.Method) {
 			continue
 		}
-		if h.re != nil && !h.re.MatchString(r.URL.Path) {
+		if (h.re != nil && !h.re.MatchString(r.URL.Path)) || !strings.Contains(r.URL.Path, h.f.PathContains) {
 			continue
 		}
 		h.mu.Lock()

@@ -56,6 +56,16 @@ func TestFaultRespond(t *testing.T) {
 	f.Remove()
 	assert.Equal(t, 200, e.arm(http.MethodGet, "/batchEndpoints/heart", nil).status)
 
+	// A substring selector, alone or with a pattern (both must match).
+	f = e.s.InjectFault(emulator.Fault{PathContains: "/batchEndpoints/he", Times: -1, Status: 503})
+	assert.Equal(t, 503, e.arm(http.MethodGet, "/batchEndpoints/heart", nil).status)
+	assert.Equal(t, 200, e.arm(http.MethodGet, "/batchEndpoints/pipe", nil).status, "other paths unaffected")
+	f.Remove()
+	f = e.s.InjectFault(emulator.Fault{PathContains: "/batchEndpoints/", PathPattern: `pipe$`, Times: -1, Status: 503})
+	assert.Equal(t, 200, e.arm(http.MethodGet, "/batchEndpoints/heart", nil).status, "the pattern does not match")
+	assert.Equal(t, 503, e.arm(http.MethodGet, "/batchEndpoints/pipe", nil).status)
+	f.Remove()
+
 	// Faults fire before authentication, like a front door.
 	e.s.InjectFault(emulator.Fault{Route: emulator.RouteGetJob, Status: 500, Code: "InternalServerError", Message: "boom"})
 	r := e.do(http.MethodGet, e.armURL("/jobs/x"), "", nil, nil)

@@ -13,7 +13,8 @@ import (
 // emulator's two URLs directly from its handlers, without TLS or sockets, for
 // fast unit tests. Behaviour is the same as over the network, except that a
 // connection-reset fault surfaces as an error wrapping syscall.ECONNRESET.
-// Requests for other hosts fail.
+// Requests for other hosts fail, and so does every request after Close (with
+// an error wrapping syscall.ECONNREFUSED, as a closed listener answers).
 func (s *Server) InProcessTransport() http.RoundTripper { return inProcess{s} }
 
 type inProcess struct{ s *Server }
@@ -27,6 +28,12 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 		h = t.s.infSrv.Handler
 	default:
 		return nil, fmt.Errorf("emulator in-process transport: unknown host %q", req.URL.Host)
+	}
+	t.s.mu.Lock()
+	closed := t.s.closed
+	t.s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("emulator in-process transport: %w", errors.Join(errClosed, syscall.ECONNREFUSED))
 	}
 	if !strings.EqualFold(req.URL.Scheme, "https") {
 		return nil, fmt.Errorf("emulator in-process transport: scheme %q, want https", req.URL.Scheme)
@@ -62,4 +69,7 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
-var errReset = errors.New("connection reset by injected fault")
+var (
+	errReset  = errors.New("connection reset by injected fault")
+	errClosed = errors.New("the emulator is closed")
+)

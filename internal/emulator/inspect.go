@@ -5,25 +5,29 @@ import (
 	"time"
 )
 
-// RecordedRequest is a request the server received. Authorization is redacted;
-// the token's audience is kept in Audience.
-type RecordedRequest struct {
-	Route  Route
-	Method string
-	// URL is the full request URL (scheme, host, path, query).
-	URL      string
-	Header   http.Header
-	Body     []byte
+// Request is a request the emulated workspace received. The Authorization header is
+// redacted; the token's audience is in Audience.
+type Request struct {
+	// Route is the kind of request.
+	Route Route
+	// Method and URL (scheme, host, path and query) of the request.
+	Method, URL string
+	// Header holds the request headers.
+	Header http.Header
+	// Body is the request body (its first MiB).
+	Body []byte
+	// Audience is the bearer token's audience, e.g. https://ml.azure.com.
 	Audience string
 	// Status is the response status; 0 when the connection was reset or the
 	// response is still being written.
 	Status int
-	Time   time.Time
+	// Time is when the request arrived.
+	Time time.Time
 }
 
 const maxRecordedBody = 1 << 20
 
-func (s *Server) record(name Route, r *http.Request, body []byte, aud string) *RecordedRequest {
+func (s *Server) record(name Route, r *http.Request, body []byte, aud string) *Request {
 	h := r.Header.Clone()
 	if h.Get("Authorization") != "" {
 		h.Set("Authorization", "Bearer <redacted>")
@@ -33,7 +37,7 @@ func (s *Server) record(name Route, r *http.Request, body []byte, aud string) *R
 	}
 	u := *r.URL
 	u.Scheme, u.Host = "https", r.Host
-	rr := &RecordedRequest{Route: name, Method: r.Method, URL: u.String(), Header: h,
+	rr := &Request{Route: name, Method: r.Method, URL: u.String(), Header: h,
 		Body: append([]byte(nil), body...), Audience: aud, Time: time.Now()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -41,7 +45,7 @@ func (s *Server) record(name Route, r *http.Request, body []byte, aud string) *R
 	return rr
 }
 
-func (s *Server) finishRecord(rr *RecordedRequest, status int, r *http.Request) {
+func (s *Server) finishRecord(rr *Request, status int, r *http.Request) {
 	s.mu.Lock()
 	rr.Status = status
 	s.mu.Unlock()
@@ -50,10 +54,10 @@ func (s *Server) finishRecord(rr *RecordedRequest, status int, r *http.Request) 
 
 // Requests returns the requests received so far, oldest first. With routes it
 // returns only requests of those routes.
-func (s *Server) Requests(routes ...Route) []RecordedRequest {
+func (s *Server) Requests(routes ...Route) []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]RecordedRequest, 0, len(s.requests))
+	out := make([]Request, 0, len(s.requests))
 	for _, r := range s.requests {
 		if len(routes) > 0 {
 			found := false

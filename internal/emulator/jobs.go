@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 // Job statuses (the service's JobStatus values the emulator uses).
@@ -33,8 +35,8 @@ func IsTerminal(status string) bool {
 	return false
 }
 
-// JobError is why a job failed. A PipelineFunc or ScoreFunc may return one to
-// choose the code.
+// JobError is a job's failure: the code and message a client reads back. A
+// PipelineFunc may return one to choose them.
 type JobError struct {
 	Code    string
 	Message string
@@ -56,8 +58,10 @@ type StatusChange struct {
 
 // JobInput describes an input of a job as received.
 type JobInput struct {
-	// Type is UriFolder, UriFile or Literal.
+	// Type is UriFolder, UriFile or Literal, and Kind the same as an inputs.Kind
+	// (a literal's is inputs.KindString: the service keeps literals as strings).
 	Type  string
+	Kind  inputs.Kind
 	URI   string
 	Mode  string
 	Value string
@@ -65,10 +69,24 @@ type JobInput struct {
 
 // JobOutput describes an output of a job; URI is its final location.
 type JobOutput struct {
-	// Type is UriFile or UriFolder.
+	// Type is UriFile or UriFolder, and Kind the same as an inputs.Kind.
 	Type string
+	Kind inputs.Kind
 	URI  string
 	Mode string
+}
+
+// kindOfType maps the data-plane type of a job's input or output to its kind.
+func kindOfType(t string) inputs.Kind {
+	switch t {
+	case TypeURIFolder:
+		return inputs.KindURIFolder
+	case TypeURIFile:
+		return inputs.KindURIFile
+	case TypeLiteral:
+		return inputs.KindString
+	}
+	return inputs.Kind(t)
 }
 
 // JobInfo is a snapshot of a job.
@@ -391,10 +409,10 @@ func (j *job) infoLocked() JobInfo {
 		i.Error = &e
 	}
 	for _, in := range j.inputs {
-		i.Inputs[in.name] = JobInput{Type: in.typ, URI: in.uri, Mode: in.mode, Value: in.value}
+		i.Inputs[in.name] = JobInput{Type: in.typ, Kind: kindOfType(in.typ), URI: in.uri, Mode: in.mode, Value: in.value}
 	}
 	for _, o := range j.outputs {
-		i.Outputs[o.name] = JobOutput{Type: o.typ, URI: o.uri, Mode: o.mode}
+		i.Outputs[o.name] = JobOutput{Type: o.typ, Kind: kindOfType(o.typ), URI: o.uri, Mode: o.mode}
 	}
 	return i
 }

@@ -115,7 +115,7 @@ func TestModelJobOverAzurite(t *testing.T) {
 		return rows, nil
 	}
 	require.NoError(t, e.ws.AddModelDeployment("heart", emulator.ModelDeployment{Name: "xgb", MiniBatchSize: 3, MaxConcurrencyPerInstance: 2, Score: score}))
-	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", URI: "azureml://datastores/workspaceblobstore/paths/heart/"}))
+	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "heart-data", Version: "1", Type: "uri_folder", Path: "azureml://datastores/workspaceblobstore/paths/heart/"}))
 
 	name := e.invokeOK("heart", body(map[string]any{"heart_data": input("UriFolder", e.ws.DataVersionID("heart-data", "1"))}, nil),
 		map[string]string{"azureml-model-deployment": "xgb"})
@@ -162,9 +162,9 @@ func TestModelJobInputKinds(t *testing.T) {
 	require.NoError(t, err)
 	sasURL, err := cc.NewBlobClient("single/one.csv").GetSASURL(sas.BlobPermissions{Read: true}, time.Now().Add(time.Hour), nil)
 	require.NoError(t, err)
-	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "d", Version: "1", Type: "uri_folder", URI: "azureml://datastores/workspaceblobstore/paths/nothing/"}))
+	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "d", Version: "1", Type: "uri_folder", Path: "azureml://datastores/workspaceblobstore/paths/nothing/"}))
 	require.NoError(t, e.ws.AddDataAsset(emulator.DataAsset{Name: "d", Version: "2", Type: "uri_folder",
-		URI: "azureml://subscriptions/" + sub + "/resourcegroups/" + rg + "/workspaces/" + wsName + "/datastores/workspaceblobstore/paths/data/"}))
+		Path: "azureml://subscriptions/" + sub + "/resourcegroups/" + rg + "/workspaces/" + wsName + "/datastores/workspaceblobstore/paths/data/"}))
 	tests := []struct {
 		name, typ, uri string
 		status         string

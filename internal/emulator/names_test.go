@@ -42,7 +42,7 @@ func TestDataVersionNames(t *testing.T) {
 			assert.Contains(t, msg, "50 characters")
 		})
 	}
-	err := e.ws.AddDataAsset(emulator.DataAsset{Name: "go-api", Version: strings.Repeat("1", 51), Type: emulator.DataTypeURIFolder, URI: "azureml://datastores/workspaceblobstore/paths/x/"})
+	err := e.ws.AddDataAsset(emulator.DataAsset{Name: "go-api", Version: strings.Repeat("1", 51), Type: emulator.DataTypeURIFolder, Path: "azureml://datastores/workspaceblobstore/paths/x/"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "dataVersion is invalid")
 }

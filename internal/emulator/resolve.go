@@ -114,12 +114,12 @@ func (s *Server) parseDataURI(w *Workspace, uri string, output bool) (*dataRef, 
 	if a.Type == DataTypeMLTable {
 		return nil, badRequest("Data asset %s:%s is of type mltable. Data assets of type table (MLTable) aren't currently supported by batch endpoints; use uri_folder or uri_file data assets.", a.Name, a.Version)
 	}
-	inner, e := s.parseDataURI(ws, a.URI, false)
+	inner, e := s.parseDataURI(ws, a.Path, false)
 	if e != nil {
 		return nil, e
 	}
 	if inner.asset != nil {
-		return nil, badRequest("Data asset %s:%s points at another data asset (%s).", a.Name, a.Version, a.URI)
+		return nil, badRequest("Data asset %s:%s points at another data asset (%s).", a.Name, a.Version, a.Path)
 	}
 	inner.raw = uri
 	inner.asset = &a

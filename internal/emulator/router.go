@@ -14,10 +14,11 @@ import (
 	"github.com/google/uuid"
 )
 
-// Route names a group of requests, for fault injection and inspection.
+// Route names a kind of request, for fault injection and inspection.
 type Route string
 
-// Routes served by the emulator.
+// Routes. ARM routes take an ARM token; RouteInvoke, RouteGetBatchJob and
+// RouteListBatchJobs are the data plane (scoring URI) and take an Azure ML token.
 const (
 	RouteGetWorkspace         Route = "GetWorkspace"
 	RouteListBatchEndpoints   Route = "ListBatchEndpoints"
@@ -38,13 +39,13 @@ const (
 	RouteOperationResult      Route = "OperationResult"
 	RouteDiscovery            Route = "Discovery"
 	RouteRunDetails           Route = "RunDetails"
-	// RouteInvoke is the POST to an endpoint's scoringUri.
+	// RouteInvoke is the POST to an endpoint's scoring URI that creates a job.
 	RouteInvoke Route = "Invoke"
-	// RouteGetBatchJob is the data-plane GET {scoringUri}/{job}.
+	// RouteGetBatchJob is GET {scoringUri}/{job}.
 	RouteGetBatchJob Route = "GetBatchJob"
-	// RouteListBatchJobs is the data-plane GET {scoringUri}.
+	// RouteListBatchJobs is GET {scoringUri}.
 	RouteListBatchJobs Route = "ListBatchJobs"
-	// RouteUnknown is any request no route matched.
+	// RouteUnknown is any request no route matches.
 	RouteUnknown Route = "Unknown"
 )
 

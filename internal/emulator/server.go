@@ -85,7 +85,7 @@ type Server struct {
 	faults     []*FaultHandle
 	holds      []*Hold
 	failNext   []JobError
-	requests   []*RecordedRequest
+	requests   []*Request
 	seq        int64
 }
 

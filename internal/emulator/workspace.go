@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 // WorkspaceConfig identifies a workspace.
@@ -69,11 +71,13 @@ type dataVersionState struct {
 // DatastoreType is a datastore's datastoreType.
 type DatastoreType string
 
-// Datastore types. Only AzureBlob datastores can receive job outputs.
+// Datastore types. Only AzureBlob datastores receive job outputs.
 const (
 	DatastoreAzureBlob         DatastoreType = "AzureBlob"
 	DatastoreAzureDataLakeGen2 DatastoreType = "AzureDataLakeGen2"
-	DatastoreAzureFile         DatastoreType = "AzureFile"
+	// DatastoreAzureFile datastores have no blob storage behind them; they
+	// exist to test that they are rejected.
+	DatastoreAzureFile DatastoreType = "AzureFile"
 )
 
 // Datastore registers a datastore backed by a blob container (in Azurite).
@@ -111,14 +115,15 @@ type Datastore struct {
 
 // BatchEndpoint registers a batch endpoint.
 type BatchEndpoint struct {
-	// Name must be 3-32 characters, start with a letter and contain letters,
-	// digits and dashes (not at the end). Names are unique per server because
-	// they form the scoring URI host in Azure.
+	// Name must be 3-32 characters: letters, digits and '-', starting with a
+	// letter and not ending with '-'. Names are unique across workspaces, as
+	// they are within an Azure region.
 	Name string
-	// DefaultDeployment names the deployment used when a request has no
-	// azureml-model-deployment header; it may be registered later.
+	// DefaultDeployment runs when a request names no deployment; it may be
+	// registered after the endpoint.
 	DefaultDeployment string
-	Description       string
+	// Description is the endpoint's description.
+	Description string
 	// ProvisioningState defaults to "Succeeded". "Creating" makes the endpoint
 	// report a null scoringUri, as a real endpoint being created does.
 	ProvisioningState string
@@ -129,7 +134,9 @@ type OutputAction string
 
 // Output actions.
 const (
-	AppendRow   OutputAction = "AppendRow"
+	// AppendRow writes every row returned by the ScoreFunc to the output file.
+	AppendRow OutputAction = "AppendRow"
+	// SummaryOnly writes no output file.
 	SummaryOnly OutputAction = "SummaryOnly"
 )
 
@@ -140,15 +147,16 @@ const (
 	DataTypeMLTable   = "mltable"
 )
 
-// DataAsset registers a version of a data asset.
+// DataAsset registers a data asset version.
 type DataAsset struct {
-	Name    string
-	Version string
-	// Type is DataTypeURIFolder, DataTypeURIFile or DataTypeMLTable.
-	Type string
-	// URI is properties.dataUri, e.g. azureml://datastores/workspaceblobstore/paths/heart/
+	// Name and Version identify the version.
+	Name, Version string
+	// Type is inputs.KindURIFolder (default), inputs.KindURIFile or inputs.KindMLTable.
+	Type inputs.Kind
+	// Path is the data's uri (dataUri), e.g. azureml://datastores/workspaceblobstore/paths/heart/
 	// or azureml://subscriptions/<sub>/resourcegroups/<rg>/workspaces/<ws>/datastores/<ds>/paths/<p>.
-	URI         string
+	Path string
+	// Description and Tags of the version.
 	Description string
 	Tags        map[string]string
 	// CreatedAt orders versions for "latest"; now when zero.
@@ -342,6 +350,9 @@ func (w *Workspace) addDeployment(endpoint string, d *deploymentState) error {
 // AddDataAsset registers a data asset version. Registering an existing
 // name/version with a different URI or type is an error (versions are immutable).
 func (w *Workspace) AddDataAsset(a DataAsset) error {
+	if a.Type == "" {
+		a.Type = DataTypeURIFolder
+	}
 	_, err := w.putDataVersion(a)
 	return err
 }
@@ -355,13 +366,13 @@ func (w *Workspace) putDataVersion(a DataAsset) (created bool, err error) {
 	if !assetNameRE.MatchString(a.Name) {
 		return false, badRequest("Invalid data asset name or version %q:%q. It can only contain alphanumeric characters, dashes, underscores, and periods, with a limit of 255 characters.", a.Name, a.Version)
 	}
-	switch strings.ToLower(a.Type) {
+	switch inputs.Kind(strings.ToLower(string(a.Type))) {
 	case DataTypeURIFolder, DataTypeURIFile, DataTypeMLTable:
-		a.Type = strings.ToLower(a.Type)
+		a.Type = inputs.Kind(strings.ToLower(string(a.Type)))
 	default:
 		return false, badRequest("Invalid dataType %q. Supported values are uri_file, uri_folder and mltable.", a.Type)
 	}
-	if a.URI == "" {
+	if a.Path == "" {
 		return false, badRequest("dataUri is required.")
 	}
 	w.s.mu.Lock()
@@ -377,7 +388,7 @@ func (w *Workspace) putDataVersion(a DataAsset) (created bool, err error) {
 	}
 	for _, v := range c.versions {
 		if v.cfg.Version == a.Version {
-			if v.cfg.URI != a.URI || v.cfg.Type != a.Type {
+			if v.cfg.Path != a.Path || v.cfg.Type != a.Type {
 				return false, userError(409, "Conflict", fmt.Sprintf("Data asset %s:%s already exists with a different dataUri or dataType; data versions are immutable.", a.Name, a.Version))
 			}
 			v.cfg.Description, v.cfg.Tags = a.Description, a.Tags
