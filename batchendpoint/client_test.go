@@ -340,7 +340,7 @@ func TestResumeTokenInFreshClient(t *testing.T) {
 func TestCancelAndAttach(t *testing.T) {
 	f := newFakeService(t)
 	c := f.client()
-	job, err := c.Job(context.Background(), "batchjob-1", nil)
+	job, err := c.GetJob(context.Background(), "batchjob-1", nil)
 	require.NoError(t, err)
 	assert.Equal(t, batchendpoint.JobStatusPreparing, job.Status())
 	require.NoError(t, job.Cancel(context.Background(), nil))
@@ -416,7 +416,7 @@ func TestGetEndpoint(t *testing.T) {
 	c := f.client()
 	ep, err := c.GetEndpoint(context.Background(), "heart-classifier", nil)
 	require.NoError(t, err)
-	assert.Equal(t, batchendpoint.Endpoint{Name: "heart-classifier", ScoringURI: f.scoringURI(), DefaultDeployment: "classifier-xgboost"}, ep)
+	assert.Equal(t, batchendpoint.Endpoint{Name: "heart-classifier", ScoringURI: f.scoringURI(), DefaultDeployment: "classifier-xgboost"}, ep.Endpoint)
 	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
 	require.NoError(t, err)
 	f.mu.Lock()

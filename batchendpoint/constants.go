@@ -42,3 +42,18 @@ func (s JobStatus) IsTerminal() bool {
 
 // IsSuccess reports whether the job completed successfully.
 func (s JobStatus) IsSuccess() bool { return s == JobStatusCompleted || s == "Succeeded" }
+
+// DeploymentKind tells model deployments from pipeline component deployments.
+type DeploymentKind string
+
+const (
+	// DeploymentKindModel is a model deployment (a model and a scoring script).
+	DeploymentKindModel DeploymentKind = "Model"
+	// DeploymentKindPipelineComponent is a pipeline component deployment.
+	DeploymentKindPipelineComponent DeploymentKind = "PipelineComponent"
+)
+
+// PossibleDeploymentKindValues returns the deployment kinds.
+func PossibleDeploymentKindValues() []DeploymentKind {
+	return []DeploymentKind{DeploymentKindModel, DeploymentKindPipelineComponent}
+}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 // AmbiguousInvokeError reports an invoke POST that may have reached the service
@@ -205,4 +207,40 @@ func notFoundFix(resourceType string, ws Workspace) string {
 		return "check the name and version (az ml data list " + where + ") or register the data first (Client.CreateDataAsset or az ml data create)"
 	}
 	return ""
+}
+
+// ValidationError is the error returned for a request that cannot be sent; it is
+// returned before any request is made.
+type ValidationError = inputs.ValidationError
+
+// JobFailedError is returned by Wait and Result for a job that ended in any
+// status but Completed. It unwraps to the *azcore.ResponseError of the last poll,
+// whose ErrorCode is Code.
+type JobFailedError struct {
+	// Job is the job's final details.
+	Job JobDetails
+	// Code and Message are the service's error code and message when it reports
+	// them, else a code derived from the status (JobFailed, JobCanceled, ...).
+	Code, Message string
+	resp          *azcore.ResponseError
+}
+
+// Error names the job, its status, code and message, and where to read more.
+func (e *JobFailedError) Error() string {
+	msg := fmt.Sprintf("batch job %s ended %s (%s)", e.Job.Name, e.Job.Status, e.Code)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.Job.StudioURL != "" {
+		msg += "; details: " + e.Job.StudioURL
+	}
+	return msg
+}
+
+// Unwrap returns the underlying *azcore.ResponseError.
+func (e *JobFailedError) Unwrap() error {
+	if e.resp == nil {
+		return nil
+	}
+	return e.resp
 }

@@ -73,7 +73,7 @@ func ExampleClient_DownloadOutputs() {
 		log.Fatal(err)
 	}
 	ctx := context.TODO()
-	job, err := client.Job(ctx, "batchjob-<uuid>", nil)
+	job, err := client.GetJob(ctx, "batchjob-<uuid>", nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -159,12 +159,12 @@ func ExampleClient_Invoke_sasURL() {
 func ExampleParseInvokeFile() {
 	f := startFakeService()
 	defer f.close()
-	file, err := batchendpoint.ParseInvokeFile(nil, "", []string{
+	file, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{
 		"inputs.heart_data.type=uri_folder",
 		"inputs.heart_data.path=azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled",
 		"inputs.score_mode.type=string",
 		"inputs.score_mode.default=append",
-	})
+	}})
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
@@ -239,7 +239,7 @@ func ExampleJob_Wait() {
 func ExampleJob_Cancel() {
 	f := startFakeService()
 	defer f.close()
-	job, err := exampleClient(f).Job(context.TODO(), "batchjob-4ed2bbdb-a43c-4180-902b-7f46ac621d21", nil)
+	job, err := exampleClient(f).GetJob(context.TODO(), "batchjob-4ed2bbdb-a43c-4180-902b-7f46ac621d21", nil)
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
