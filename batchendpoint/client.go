@@ -20,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
 )
 
 // Workspace identifies an Azure Machine Learning workspace.
@@ -158,7 +159,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 		return nil, &ValidationError{Field: "ClientOptions.Cloud", Value: shownURL(armCfg.Endpoint), Problem: "the Resource Manager endpoint " + err.Error(),
 			Fix: "use the https:// endpoint of the cloud's Resource Manager (tokens are never sent over plain http)"}
 	}
-	mlAudience := AudiencePublic
+	mlAudience := cloudcfg.MLPublic
 	if s, ok := base.Cloud.Services[ServiceName]; ok && s.Audience != "" {
 		mlAudience = s.Audience
 	} else if base.Cloud.ActiveDirectoryAuthorityHost != "" && base.Cloud.ActiveDirectoryAuthorityHost != cloud.AzurePublic.ActiveDirectoryAuthorityHost {

@@ -259,6 +259,9 @@ func TestWaitFailedCarriesCodeAndMessage(t *testing.T) {
 	require.True(t, errors.As(err, &jf))
 	assert.Equal(t, "UserError", jf.Code)
 	assert.Equal(t, "mini-batch error threshold exceeded", jf.Message)
+	assert.Equal(t, &batchendpoint.JobError{Code: "UserError", Message: "mini-batch error threshold exceeded"}, d.Error, "the failure from the job's properties.error")
+	assert.Equal(t, d.Error, jf.Job.Error)
+	assert.NotContains(t, d.Properties, "azmlbatch.errorCode", "the failure is not mixed into the service's properties")
 	var re *azcore.ResponseError
 	require.True(t, errors.As(err, &re))
 	assert.Equal(t, "UserError", re.ErrorCode)
@@ -530,6 +533,7 @@ func TestPollUntilDone(t *testing.T) {
 	var jf *batchendpoint.JobFailedError
 	require.ErrorAs(t, err, &jf)
 	assert.Equal(t, "JobCanceled", jf.Code)
+	assert.Nil(t, jf.Job.Error, "a canceled job reports no error; Code comes from the status")
 }
 
 // TestServiceErrorsRedactSAS: a 400 that echoes the input (as the service's

@@ -57,3 +57,19 @@ const (
 func PossibleDeploymentKindValues() []DeploymentKind {
 	return []DeploymentKind{DeploymentKindModel, DeploymentKindPipelineComponent}
 }
+
+// ResourceType names the kind of resource a NotFoundError reports missing.
+type ResourceType string
+
+// Resource types named by NotFoundError.ResourceType.
+const (
+	ResourceBatchEndpoint ResourceType = "batch endpoint"
+	ResourceDeployment    ResourceType = "deployment"
+	ResourceDatastore     ResourceType = "datastore"
+	ResourceDataAsset     ResourceType = "data asset"
+)
+
+// PossibleResourceTypeValues returns the resource types.
+func PossibleResourceTypeValues() []ResourceType {
+	return []ResourceType{ResourceBatchEndpoint, ResourceDeployment, ResourceDatastore, ResourceDataAsset}
+}

@@ -43,9 +43,14 @@ type DataAssetSpec struct {
 // CreateDataAsset registers a data asset version (ARM PUT data/{name}/versions/{v})
 // and returns it. A local Path is uploaded first; an upload of the same data made
 // earlier (by this package or by az ml) is reused.
-func (c *Client) CreateDataAsset(ctx context.Context, spec DataAssetSpec, options *CreateDataAssetOptions) (da DataAsset, err error) {
+func (c *Client) CreateDataAsset(ctx context.Context, spec DataAssetSpec, options *CreateDataAssetOptions) (resp CreateDataAssetResponse, err error) {
 	ctx, end := c.span(ctx, "Client.CreateDataAsset")
 	defer func() { end(err) }()
+	resp.DataAsset, err = c.createDataAsset(ctx, spec, options)
+	return resp, err
+}
+
+func (c *Client) createDataAsset(ctx context.Context, spec DataAssetSpec, options *CreateDataAssetOptions) (da DataAsset, err error) {
 	var o CreateDataAssetOptions
 	if options != nil {
 		o = *options

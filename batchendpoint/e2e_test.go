@@ -692,6 +692,8 @@ func TestE2EJobLifecycle(t *testing.T) {
 		assert.Equal(t, batchendpoint.JobStatusFailed, d.Status)
 		assert.Equal(t, "ScoringScriptError", jf.Code)
 		assert.Equal(t, "init() raised: model file not found", jf.Message)
+		require.NotNil(t, d.Error)
+		assert.Equal(t, batchendpoint.JobError{Code: "ScoringScriptError", Message: "init() raised: model file not found"}, *d.Error, "JobDetails.Error carries the Run History failure")
 		assert.Contains(t, jf.Error(), job.Name())
 		var re *azcore.ResponseError
 		require.ErrorAs(t, err, &re)

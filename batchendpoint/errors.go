@@ -115,14 +115,6 @@ func brief(err error) string {
 // Unwrap returns the context's error and the last failure.
 func (e *InvokeInterruptedError) Unwrap() []error { return []error{e.Err, e.Last} }
 
-// Resource types named by NotFoundError.ResourceType.
-const (
-	ResourceBatchEndpoint = "batch endpoint"
-	ResourceDeployment    = "deployment"
-	ResourceDatastore     = "datastore"
-	ResourceDataAsset     = "data asset"
-)
-
 // NotFoundError reports a batch endpoint, deployment, datastore or data asset
 // that does not exist in the workspace. Err is the service's answer, an
 // *azcore.ResponseError with status 404, so errors.As(err, &responseErr) keeps
@@ -130,7 +122,7 @@ const (
 // that exists.
 type NotFoundError struct {
 	// ResourceType is ResourceBatchEndpoint, ResourceDeployment, ResourceDatastore or ResourceDataAsset.
-	ResourceType string
+	ResourceType ResourceType
 	// Name of the missing resource.
 	Name string
 	// Version of a data asset ("latest" for the label), else "".
@@ -194,7 +186,7 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
 // notFoundFix is the fix text per resource type.
-func notFoundFix(resourceType string, ws Workspace) string {
+func notFoundFix(resourceType ResourceType, ws Workspace) string {
 	where := fmt.Sprintf("-g %s -w %s", ws.ResourceGroup, ws.Name)
 	switch resourceType {
 	case ResourceBatchEndpoint:

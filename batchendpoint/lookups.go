@@ -183,7 +183,7 @@ func (c *Client) forgetEndpoint(name string) {
 
 // notFound builds the NotFoundError for a 404. listPath, when set, is listed
 // (one page, one request) to say what exists; a failed listing leaves Available nil.
-func (c *Client) notFound(ctx context.Context, resourceType, name, version, endpoint, listPath string, err error) *NotFoundError {
+func (c *Client) notFound(ctx context.Context, resourceType ResourceType, name, version, endpoint, listPath string, err error) *NotFoundError {
 	e := &NotFoundError{ResourceType: resourceType, Name: name, Version: version, Endpoint: endpoint, Workspace: c.ws,
 		Fix: notFoundFix(resourceType, c.ws), Err: err}
 	if listPath != "" {

@@ -20,6 +20,12 @@ type ListJobsResponse struct {
 	nextLink string
 }
 
+// CreateDataAssetResponse contains the response of Client.CreateDataAsset.
+type CreateDataAssetResponse struct {
+	// DataAsset is the version created.
+	DataAsset
+}
+
 // GetEndpointResponse contains the response of Client.GetEndpoint.
 type GetEndpointResponse struct {
 	Endpoint

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/armid"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -39,3 +40,59 @@ func TestDecode201(t *testing.T) {
 	require.NotNil(t, res.Properties.RetrySettings)
 	assert.Equal(t, "PT30S", res.Properties.RetrySettings.Timeout)
 }
+
+func TestKindOf(t *testing.T) {
+	cases := map[string]inputs.Kind{
+		"UriFolder": inputs.KindURIFolder, "uri_folder": inputs.KindURIFolder, "URIFOLDER": inputs.KindURIFolder,
+		"UriFile": inputs.KindURIFile, "uri_file": inputs.KindURIFile,
+		"Literal": inputs.KindString, "literal": inputs.KindString,
+		"MLFlowModel": inputs.KindMLFlowModel, "mlflow_model": inputs.KindMLFlowModel,
+		"CustomModel": inputs.KindCustomModel, "triton_model": inputs.KindTritonModel,
+		"MLTable": "", "unknown": "", "": "",
+	}
+	for in, want := range cases {
+		assert.Equal(t, want, wire.KindOf(in), in)
+	}
+}
+
+func TestDecodeInvocationErrors(t *testing.T) {
+	cases := []struct {
+		name, body string
+		want       []string
+	}{
+		{"not json", `{`, []string{"invoke body"}},
+		{"mltable input", `{"properties":{"inputData":{"d":{"jobInputType":"MLTable","uri":"azureml:t:1"}}}}`, []string{"inputs.d", "MLTable"}},
+		{"unknown output type", `{"properties":{"outputData":{"o":{"jobOutputType":"Table","uri":"azureml://datastores/ws/paths/p"}}}}`, []string{"outputs.o", "unknown job input/output type"}},
+		{"literal without value", `{"properties":{"inputData":{"n":{"jobInputType":"Literal"}}}}`, []string{"inputs.n", "no value"}},
+		{"bad retry timeout", `{"properties":{"retrySettings":{"timeout":"30s"}}}`, []string{"retrySettings.timeout", "ISO-8601"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := wire.DecodeInvocation([]byte(c.body))
+			require.Error(t, err)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+// TestInvocationRoundTrip: what EncodeInvocation writes, DecodeInvocation reads back.
+func TestInvocationRoundTrip(t *testing.T) {
+	n, timeout := int64(10), 90*time.Second
+	inv := &wire.Invocation{
+		Inputs:         map[string]inputs.Input{"heart_data": inputs.StorageURL("https://a.blob.core.windows.net/c/d"), "mode": inputs.String("append")},
+		ExperimentName: "exp", JobName: "job-1",
+		Settings: &wire.Settings{MiniBatchSize: &n, RetryTimeout: &timeout},
+	}
+	body, err := wire.EncodeInvocation(inv, testWorkspace, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "PT90S", body.Properties.RetrySettings.Timeout)
+	b, err := json.Marshal(body)
+	require.NoError(t, err)
+	got, err := wire.DecodeInvocation(b)
+	require.NoError(t, err)
+	assert.Equal(t, inv, got)
+}
+
+var testWorkspace = armid.Workspace{Subscription: "SUB", ResourceGroup: "RG", Name: "WS"}
