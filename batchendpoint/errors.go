@@ -211,8 +211,9 @@ type ValidationError = inputs.ValidationError
 type JobFailedError struct {
 	// Job is the job's final details.
 	Job JobDetails
-	// Code and Message are the service's error code and message when it reports
-	// them, else a code derived from the status (JobFailed, JobCanceled, ...).
+	// Code and Message are Job.Error's code and message when the service reports
+	// a failure, else a code derived from the status (JobFailed, JobCanceled, ...)
+	// and no message.
 	Code, Message string
 	resp          *azcore.ResponseError
 }

@@ -48,9 +48,7 @@ func ParseInvokeFile(data []byte, options *ParseInvokeFileOptions) (InvokeFile, 
 func fromSpec(s *spec.Spec) InvokeFile {
 	f := InvokeFile{Endpoint: s.Endpoint, Request: InvokeRequest{
 		Deployment: s.Deployment, JobName: s.JobName, Inputs: s.Inputs, Outputs: s.Outputs}}
-	js := JobSettings{OutputFileName: s.Settings.OutputFileName, MiniBatchSize: s.Settings.MiniBatchSize,
-		InstanceCount: s.Settings.InstanceCount, ErrorThreshold: s.Settings.ErrorThreshold,
-		MaxRetries: s.Settings.MaxRetries, RetryTimeout: s.Settings.RetryTimeout}
+	js := JobSettings(s.Settings)
 	if !js.empty() {
 		f.Request.Settings = &js
 	}

@@ -354,7 +354,7 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 		if err := json.Unmarshal(body, &r); err != nil {
 			return nil, &notAJobError{resp: resp, err: err}
 		}
-		var fe jobError
+		var fe propertiesError
 		_ = json.Unmarshal(body, &fe) // optional
 		d, failure = detailsOf(r.Details()), fe.Properties.Error
 		if failure == nil && d.Status.IsTerminal() && !d.Status.IsSuccess() {
@@ -381,10 +381,10 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 	return resp, nil
 }
 
-// jobError reads an error object some service versions (and the
+// propertiesError reads an error object some service versions (and the
 // local emulator) put in properties.error; the ARM JobBase schema has no failure
 // details, azure-ai-ml reads them from Run History.
-type jobError struct {
+type propertiesError struct {
 	Properties struct {
 		Error *wire.ErrorDetail `json:"error,omitempty"`
 	} `json:"properties"`

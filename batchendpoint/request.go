@@ -50,7 +50,6 @@ type InvokeRequest struct {
 // az ml batch-endpoint invoke --set / --mini-batch-size / --instance-count do.
 // Nil fields keep the deployment's values.
 type JobSettings struct {
-	// (Same fields, in the same order, as the codec's settings: the encoder converts one into the other.)
 
 	// OutputFileName is the name of the output file (default predictions.csv).
 	OutputFileName string
@@ -216,6 +215,10 @@ func (r *InvokeRequest) validatePipeline() error {
 	}
 	return nil
 }
+
+// The codec converts JobSettings to and from wire.Settings, so both keep the same
+// fields in the same order; this fails to compile when they drift apart.
+var _ = (*wire.Settings)((*JobSettings)(nil))
 
 func (s *JobSettings) empty() bool { return (*wire.Settings)(s).Empty() }
 
