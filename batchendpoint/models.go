@@ -2,12 +2,39 @@ package batchendpoint
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/armid"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
+
+// Workspace identifies an Azure Machine Learning workspace.
+type Workspace struct {
+	SubscriptionID string
+	ResourceGroup  string
+	Name           string
+}
+
+// ID returns the workspace's ARM id.
+func (w Workspace) ID() string { return w.arm().ID() }
+
+func (w Workspace) arm() armid.Workspace {
+	return armid.Workspace{Subscription: w.SubscriptionID, ResourceGroup: w.ResourceGroup, Name: w.Name}
+}
+
+// ParseWorkspaceID parses a workspace ARM id
+// (/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>).
+func ParseWorkspaceID(id string) (Workspace, error) {
+	r, ok := armid.Parse(strings.TrimRight(id, "/"))
+	if !ok || len(r.Rest) != 0 {
+		return Workspace{}, &ValidationError{Field: "workspace", Value: id, Problem: "not a workspace ARM id",
+			Fix: "use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>"}
+	}
+	return Workspace{r.Workspace.Subscription, r.Workspace.ResourceGroup, r.Workspace.Name}, nil
+}
 
 // JobDetails is what the service reports about a batch job.
 type JobDetails struct {
@@ -105,6 +132,27 @@ type DataAsset struct {
 	Tags map[string]string
 	// CreatedAt is when the version was created.
 	CreatedAt time.Time
+}
+
+// DataAssetSpec describes a data asset version to create with CreateDataAsset.
+type DataAssetSpec struct {
+	// Name of the data asset, e.g. heart-data.
+	Name string
+	// Version to create; "" creates the next integer version after the most
+	// recently created one ("1" for a new asset).
+	Version string
+	// Description of the version.
+	Description string
+	// Kind is inputs.KindURIFolder or inputs.KindURIFile. Empty: what a local
+	// path is on disk, else uri_folder.
+	Kind inputs.Kind
+	// Path is the data: a local file or folder (uploaded to the default datastore
+	// first, as for a local job input), an https:// storage URL without a SAS, or a
+	// datastore path (azureml://datastores/<ds>/paths/<p> or a datastore ARM id
+	// followed by /paths/<p>), kept as given.
+	Path string
+	// Tags of the version.
+	Tags map[string]string
 }
 
 // InvokeFile is a job described the way az ml batch-endpoint invoke --file and
