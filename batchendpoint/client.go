@@ -19,33 +19,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
 
-	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
 )
-
-// Workspace identifies an Azure Machine Learning workspace.
-type Workspace struct {
-	SubscriptionID string
-	ResourceGroup  string
-	Name           string
-}
-
-// ID returns the workspace's ARM id.
-func (w Workspace) ID() string { return w.arm().ID() }
-
-func (w Workspace) arm() armid.Workspace {
-	return armid.Workspace{Subscription: w.SubscriptionID, ResourceGroup: w.ResourceGroup, Name: w.Name}
-}
-
-// ParseWorkspaceID parses a workspace ARM id
-// (/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>).
-func ParseWorkspaceID(id string) (Workspace, error) {
-	r, ok := armid.Parse(strings.TrimRight(id, "/"))
-	if !ok || len(r.Rest) != 0 {
-		return Workspace{}, &ValidationError{Field: "workspace", Value: id, Problem: "not a workspace ARM id",
-			Fix: "use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>"}
-	}
-	return Workspace{r.Workspace.Subscription, r.Workspace.ResourceGroup, r.Workspace.Name}, nil
-}
 
 func (w Workspace) validate() error {
 	for _, f := range []struct{ name, v string }{{"SubscriptionID", w.SubscriptionID}, {"ResourceGroup", w.ResourceGroup}, {"Name", w.Name}} {
@@ -158,7 +133,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 		return nil, &ValidationError{Field: "ClientOptions.Cloud", Value: shownURL(armCfg.Endpoint), Problem: "the Resource Manager endpoint " + err.Error(),
 			Fix: "use the https:// endpoint of the cloud's Resource Manager (tokens are never sent over plain http)"}
 	}
-	mlAudience := AudiencePublic
+	mlAudience := cloudcfg.MLPublic
 	if s, ok := base.Cloud.Services[ServiceName]; ok && s.Audience != "" {
 		mlAudience = s.Audience
 	} else if base.Cloud.ActiveDirectoryAuthorityHost != "" && base.Cloud.ActiveDirectoryAuthorityHost != cloud.AzurePublic.ActiveDirectoryAuthorityHost {

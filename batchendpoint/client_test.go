@@ -259,6 +259,9 @@ func TestWaitFailedCarriesCodeAndMessage(t *testing.T) {
 	require.True(t, errors.As(err, &jf))
 	assert.Equal(t, "UserError", jf.Code)
 	assert.Equal(t, "mini-batch error threshold exceeded", jf.Message)
+	assert.Equal(t, &batchendpoint.JobError{Code: "UserError", Message: "mini-batch error threshold exceeded"}, d.Error, "the failure from the job's properties.error")
+	assert.Equal(t, d.Error, jf.Job.Error)
+	assert.NotContains(t, d.Properties, "azmlbatch.errorCode", "the failure is not mixed into the service's properties")
 	var re *azcore.ResponseError
 	require.True(t, errors.As(err, &re))
 	assert.Equal(t, "UserError", re.ErrorCode)
@@ -340,7 +343,7 @@ func TestResumeTokenInFreshClient(t *testing.T) {
 func TestCancelAndAttach(t *testing.T) {
 	f := newFakeService(t)
 	c := f.client()
-	job, err := c.Job(context.Background(), "batchjob-1", nil)
+	job, err := c.GetJob(context.Background(), "batchjob-1", nil)
 	require.NoError(t, err)
 	assert.Equal(t, batchendpoint.JobStatusPreparing, job.Status())
 	require.NoError(t, job.Cancel(context.Background(), nil))
@@ -416,7 +419,7 @@ func TestGetEndpoint(t *testing.T) {
 	c := f.client()
 	ep, err := c.GetEndpoint(context.Background(), "heart-classifier", nil)
 	require.NoError(t, err)
-	assert.Equal(t, batchendpoint.Endpoint{Name: "heart-classifier", ScoringURI: f.scoringURI(), DefaultDeployment: "classifier-xgboost"}, ep)
+	assert.Equal(t, batchendpoint.Endpoint{Name: "heart-classifier", ScoringURI: f.scoringURI(), DefaultDeployment: "classifier-xgboost"}, ep.Endpoint)
 	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
 	require.NoError(t, err)
 	f.mu.Lock()
@@ -530,6 +533,7 @@ func TestPollUntilDone(t *testing.T) {
 	var jf *batchendpoint.JobFailedError
 	require.ErrorAs(t, err, &jf)
 	assert.Equal(t, "JobCanceled", jf.Code)
+	assert.Nil(t, jf.Job.Error, "a canceled job reports no error; Code comes from the status")
 }
 
 // TestServiceErrorsRedactSAS: a 400 that echoes the input (as the service's

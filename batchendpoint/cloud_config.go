@@ -8,17 +8,9 @@ import (
 
 // ServiceName identifies the Azure ML data plane (batch endpoint scoring URIs) in a
 // cloud.Configuration. Its Audience is the token audience of invoke requests; set it
-// in ClientOptions.Cloud.Services for a private cloud.
+// in ClientOptions.Cloud.Services for a private cloud. The public clouds' values
+// are registered already (auth.AudienceMLPublic, AudienceMLChina, AudienceMLGovernment).
 const ServiceName cloud.ServiceName = "azmlbatch/batchendpoint"
-
-// Data-plane token audiences of the public clouds: https://ml.azure.com,
-// https://ml.azure.cn and https://ml.azure.us, the same values as auth's
-// AudienceML constants.
-const (
-	AudiencePublic     = cloudcfg.MLPublic
-	AudienceChina      = cloudcfg.MLChina
-	AudienceGovernment = cloudcfg.MLGovernment
-)
 
 // init registers the data-plane audience of each known cloud in azcore's
 // configurations, so cloud.AzureChina and cloud.AzureGovernment work as given.

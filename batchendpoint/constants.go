@@ -42,3 +42,34 @@ func (s JobStatus) IsTerminal() bool {
 
 // IsSuccess reports whether the job completed successfully.
 func (s JobStatus) IsSuccess() bool { return s == JobStatusCompleted || s == "Succeeded" }
+
+// DeploymentKind tells model deployments from pipeline component deployments.
+type DeploymentKind string
+
+const (
+	// DeploymentKindModel is a model deployment (a model and a scoring script).
+	DeploymentKindModel DeploymentKind = "Model"
+	// DeploymentKindPipelineComponent is a pipeline component deployment.
+	DeploymentKindPipelineComponent DeploymentKind = "PipelineComponent"
+)
+
+// PossibleDeploymentKindValues returns the deployment kinds.
+func PossibleDeploymentKindValues() []DeploymentKind {
+	return []DeploymentKind{DeploymentKindModel, DeploymentKindPipelineComponent}
+}
+
+// ResourceType names the kind of resource a NotFoundError reports missing.
+type ResourceType string
+
+// Resource types named by NotFoundError.ResourceType.
+const (
+	ResourceBatchEndpoint ResourceType = "batch endpoint"
+	ResourceDeployment    ResourceType = "deployment"
+	ResourceDatastore     ResourceType = "datastore"
+	ResourceDataAsset     ResourceType = "data asset"
+)
+
+// PossibleResourceTypeValues returns the resource types.
+func PossibleResourceTypeValues() []ResourceType {
+	return []ResourceType{ResourceBatchEndpoint, ResourceDeployment, ResourceDatastore, ResourceDataAsset}
+}

@@ -19,33 +19,17 @@ import (
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
-// DataAssetSpec describes a data asset version to create with CreateDataAsset.
-type DataAssetSpec struct {
-	// Name of the data asset, e.g. heart-data.
-	Name string
-	// Version to create; "" creates the next integer version after the most
-	// recently created one ("1" for a new asset).
-	Version string
-	// Description of the version.
-	Description string
-	// Kind is inputs.KindURIFolder or inputs.KindURIFile. Empty: what a local
-	// path is on disk, else uri_folder.
-	Kind inputs.Kind
-	// Path is the data: a local file or folder (uploaded to the default datastore
-	// first, as for a local job input), an https:// storage URL without a SAS, or a
-	// datastore path (azureml://datastores/<ds>/paths/<p> or a datastore ARM id
-	// followed by /paths/<p>), kept as given.
-	Path string
-	// Tags of the version.
-	Tags map[string]string
-}
-
 // CreateDataAsset registers a data asset version (ARM PUT data/{name}/versions/{v})
 // and returns it. A local Path is uploaded first; an upload of the same data made
 // earlier (by this package or by az ml) is reused.
-func (c *Client) CreateDataAsset(ctx context.Context, spec DataAssetSpec, options *CreateDataAssetOptions) (da DataAsset, err error) {
+func (c *Client) CreateDataAsset(ctx context.Context, spec DataAssetSpec, options *CreateDataAssetOptions) (resp CreateDataAssetResponse, err error) {
 	ctx, end := c.span(ctx, "Client.CreateDataAsset")
 	defer func() { end(err) }()
+	resp.DataAsset, err = c.createDataAsset(ctx, spec, options)
+	return resp, err
+}
+
+func (c *Client) createDataAsset(ctx context.Context, spec DataAssetSpec, options *CreateDataAssetOptions) (da DataAsset, err error) {
 	var o CreateDataAssetOptions
 	if options != nil {
 		o = *options

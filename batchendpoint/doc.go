@@ -30,6 +30,13 @@
 //   - Job handles are built on azcore's runtime.Poller, so ResumeToken and
 //     PollUntilDone behave as in other Azure Go SDKs.
 //
+// Layout, as in the Azure SDK's own packages: client.go and the method files hold
+// the Client, job.go the Job handle, models.go the public models, options.go the
+// per-method options, responses.go the per-method responses, errors.go every
+// error type and constants.go the enums with their PossibleXxxValues. The JSON
+// codec (request → body, body → job details) is internal/wire's; this package
+// calls it and copies the result into its own types.
+//
 // The wire contract the client speaks (URLs, headers, token scopes, bodies,
 // statuses, error envelopes), each part with its public source, is written down in
 // this module's internal/wire/README.md.

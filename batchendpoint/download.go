@@ -84,7 +84,7 @@ func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir 
 		return res, fmt.Errorf("output %q of job %s: %w", outputName, d.Name, err)
 	}
 	res.Datastore, res.Path = loc.Datastore, loc.Path
-	ds, err := c.GetDatastore(ctx, loc.Datastore, nil)
+	ds, err := c.getDatastore(ctx, loc.Datastore)
 	if err != nil {
 		return res, fmt.Errorf("output %q of job %s: looking up datastore %s: %w", outputName, d.Name, loc.Datastore, err)
 	}

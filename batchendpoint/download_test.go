@@ -93,7 +93,7 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			job, err := c.Job(ctx, tc.job, nil)
+			job, err := c.GetJob(ctx, tc.job, nil)
 			require.NoError(t, err)
 			dir := filepath.Join(t.TempDir(), "out")
 			res, err := c.DownloadOutputs(ctx, job, tc.output, dir, nil)
@@ -135,7 +135,7 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 	t.Run("validation", func(t *testing.T) {
 		_, err := c.DownloadOutputs(ctx, nil, "score", t.TempDir(), nil)
 		require.ErrorContains(t, err, "nil job")
-		job, err := c.Job(ctx, "job-done", nil)
+		job, err := c.GetJob(ctx, "job-done", nil)
 		require.NoError(t, err)
 		_, err = c.DownloadOutputs(ctx, job, "score", "", nil)
 		require.ErrorContains(t, err, "destination folder is empty")

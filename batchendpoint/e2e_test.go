@@ -457,13 +457,13 @@ func TestE2EScenarios(t *testing.T) {
 		assert.Equal(t, e2eWant("xgb", e2eAll...), e.predictions(t, byID.Name(), "score", "predictions.csv"))
 
 		// --set inputs.heart_data.type="uri_folder" inputs.heart_data.path=$DATA_ASSET_ID
-		f, err := batchendpoint.ParseInvokeFile(nil, "", []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + latest.ID})
+		f, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + latest.ID}})
 		require.NoError(t, err)
 		bySet, _ := e.invokeWait(t, e2eModelEP, f.Request)
 		assert.Equal(t, e2eWant("xgb", e2eAll...), e.predictions(t, bySet.Name(), "score", "predictions.csv"))
 
 		// --file inputs.yml, on the pipeline deployment (which names its input heart_data).
-		f, err = batchendpoint.ParseInvokeFile([]byte("inputs:\n  heart_data:\n    type: uri_folder\n    path: azureml:heart-data@latest\n"), "inputs.yml", nil)
+		f, err = batchendpoint.ParseInvokeFile([]byte("inputs:\n  heart_data:\n    type: uri_folder\n    path: azureml:heart-data@latest\n"), &batchendpoint.ParseInvokeFileOptions{Filename: "inputs.yml"})
 		require.NoError(t, err)
 		byFile, _ := e.invokeWait(t, e2ePipelineEP, f.Request)
 		assert.Equal(t, e2eWant("append", e2eAll...), e.predictions(t, byFile.Name(), "score", "predictions.csv"))
@@ -503,7 +503,7 @@ func TestE2EScenarios(t *testing.T) {
 	})
 
 	t.Run("S10 storage URL folder and single file with SAS", func(t *testing.T) {
-		f, err := batchendpoint.ParseInvokeFile(nil, "", []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + exampleURL})
+		f, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + exampleURL}})
 		require.NoError(t, err)
 		folder, _ := e.invokeWait(t, e2eModelEP, f.Request)
 		assert.Equal(t, e2eWant("xgb", e2eAll...), e.predictions(t, folder.Name(), "score", "predictions.csv"))
@@ -537,14 +537,14 @@ func TestE2EScenarios(t *testing.T) {
 
 	t.Run("S11 literal score_mode", func(t *testing.T) {
 		heart := "azureml://datastores/workspaceblobstore/paths/" + e2eUnlabeled
-		f, err := batchendpoint.ParseInvokeFile(nil, "", []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + heart,
-			"inputs.score_mode.type=string", "inputs.score_mode.default=overwrite"})
+		f, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + heart,
+			"inputs.score_mode.type=string", "inputs.score_mode.default=overwrite"}})
 		require.NoError(t, err)
 		bySet, _ := e.invokeWait(t, e2ePipelineEP, f.Request)
 		assert.Equal(t, e2eWant("overwrite", e2eAll...), e.predictions(t, bySet.Name(), "score", "predictions.csv"))
 
 		f, err = batchendpoint.ParseInvokeFile([]byte("inputs:\n  heart_data:\n    type: uri_folder\n    path: "+heart+
-			"\n  score_mode:\n    type: string\n    default: append\n"), "inputs.yml", nil)
+			"\n  score_mode:\n    type: string\n    default: append\n"), &batchendpoint.ParseInvokeFileOptions{Filename: "inputs.yml"})
 		require.NoError(t, err)
 		byFile, _ := e.invokeWait(t, e2ePipelineEP, f.Request)
 		assert.Equal(t, e2eWant("append", e2eAll...), e.predictions(t, byFile.Name(), "score", "predictions.csv"))
@@ -561,7 +561,7 @@ func TestE2EScenarios(t *testing.T) {
 		path := "batch-jobs/my-unique-path-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		yml := "inputs:\n  heart_data:\n    type: uri_folder\n    path: " + exampleURL +
 			"\noutputs:\n  score:\n    type: uri_file\n    path: " + ds.ID + "/paths/" + path + "\n"
-		f, err := batchendpoint.ParseInvokeFile([]byte(yml), "inputs-and-outputs.yml", nil)
+		f, err := batchendpoint.ParseInvokeFile([]byte(yml), &batchendpoint.ParseInvokeFileOptions{Filename: "inputs-and-outputs.yml"})
 		require.NoError(t, err)
 		job, d := e.invokeWait(t, e2eModelEP, f.Request)
 		assert.Equal(t, ds.ID+"/paths/"+path, d.Outputs["score"].URI)
@@ -692,6 +692,8 @@ func TestE2EJobLifecycle(t *testing.T) {
 		assert.Equal(t, batchendpoint.JobStatusFailed, d.Status)
 		assert.Equal(t, "ScoringScriptError", jf.Code)
 		assert.Equal(t, "init() raised: model file not found", jf.Message)
+		require.NotNil(t, d.Error)
+		assert.Equal(t, batchendpoint.JobError{Code: "ScoringScriptError", Message: "init() raised: model file not found"}, *d.Error, "JobDetails.Error carries the Run History failure")
 		assert.Contains(t, jf.Error(), job.Name())
 		var re *azcore.ResponseError
 		require.ErrorAs(t, err, &re)
@@ -754,7 +756,7 @@ func TestE2EJobLifecycle(t *testing.T) {
 		assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
 		assert.Equal(t, e2eWant("xgb", e2eAll...), e.predictions(t, resumed.Name(), "score", "predictions.csv"))
 
-		attached, err := fresh.Job(ctx, job.Name(), nil)
+		attached, err := fresh.GetJob(ctx, job.Name(), nil)
 		require.NoError(t, err)
 		assert.Equal(t, batchendpoint.JobStatusCompleted, attached.Status())
 		_, err = attached.ResumeToken()
@@ -957,7 +959,7 @@ func TestE2EJobLifecycle(t *testing.T) {
 			Inputs:  map[string]inputs.Input{"n": inputs.Integer(7)},
 			Outputs: map[string]outputs.DataOutput{"summary": outputs.Default()}})
 		fresh := e.newClient(t)
-		attached, err := fresh.Job(ctx, pj.Name(), nil)
+		attached, err := fresh.GetJob(ctx, pj.Name(), nil)
 		require.NoError(t, err)
 		res, err = fresh.DownloadOutputs(ctx, attached, "", dir, nil)
 		require.NoError(t, err)

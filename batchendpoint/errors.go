@@ -10,6 +10,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 // AmbiguousInvokeError reports an invoke POST that may have reached the service
@@ -113,14 +115,6 @@ func brief(err error) string {
 // Unwrap returns the context's error and the last failure.
 func (e *InvokeInterruptedError) Unwrap() []error { return []error{e.Err, e.Last} }
 
-// Resource types named by NotFoundError.ResourceType.
-const (
-	ResourceBatchEndpoint = "batch endpoint"
-	ResourceDeployment    = "deployment"
-	ResourceDatastore     = "datastore"
-	ResourceDataAsset     = "data asset"
-)
-
 // NotFoundError reports a batch endpoint, deployment, datastore or data asset
 // that does not exist in the workspace. Err is the service's answer, an
 // *azcore.ResponseError with status 404, so errors.As(err, &responseErr) keeps
@@ -128,7 +122,7 @@ const (
 // that exists.
 type NotFoundError struct {
 	// ResourceType is ResourceBatchEndpoint, ResourceDeployment, ResourceDatastore or ResourceDataAsset.
-	ResourceType string
+	ResourceType ResourceType
 	// Name of the missing resource.
 	Name string
 	// Version of a data asset ("latest" for the label), else "".
@@ -192,7 +186,7 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
 // notFoundFix is the fix text per resource type.
-func notFoundFix(resourceType string, ws Workspace) string {
+func notFoundFix(resourceType ResourceType, ws Workspace) string {
 	where := fmt.Sprintf("-g %s -w %s", ws.ResourceGroup, ws.Name)
 	switch resourceType {
 	case ResourceBatchEndpoint:
@@ -205,4 +199,41 @@ func notFoundFix(resourceType string, ws Workspace) string {
 		return "check the name and version (az ml data list " + where + ") or register the data first (Client.CreateDataAsset or az ml data create)"
 	}
 	return ""
+}
+
+// ValidationError is the error returned for a request that cannot be sent; it is
+// returned before any request is made.
+type ValidationError = inputs.ValidationError
+
+// JobFailedError is returned by Wait and Result for a job that ended in any
+// status but Completed. It unwraps to the *azcore.ResponseError of the last poll,
+// whose ErrorCode is Code.
+type JobFailedError struct {
+	// Job is the job's final details.
+	Job JobDetails
+	// Code and Message are Job.Error's code and message when the service reports
+	// a failure, else a code derived from the status (JobFailed, JobCanceled, ...)
+	// and no message.
+	Code, Message string
+	resp          *azcore.ResponseError
+}
+
+// Error names the job, its status, code and message, and where to read more.
+func (e *JobFailedError) Error() string {
+	msg := fmt.Sprintf("batch job %s ended %s (%s)", e.Job.Name, e.Job.Status, e.Code)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.Job.StudioURL != "" {
+		msg += "; details: " + e.Job.StudioURL
+	}
+	return msg
+}
+
+// Unwrap returns the underlying *azcore.ResponseError.
+func (e *JobFailedError) Unwrap() error {
+	if e.resp == nil {
+		return nil
+	}
+	return e.resp
 }

@@ -128,7 +128,7 @@ func ExampleClient_DownloadOutputs() {
 		log.Fatal(err)
 	}
 
-	job, err := client.Job(ctx, started.Name(), nil) // "batchjob-<uuid>"
+	job, err := client.GetJob(ctx, started.Name(), nil) // "batchjob-<uuid>"
 	if err != nil {
 		log.Fatal(err)
 	}

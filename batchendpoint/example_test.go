@@ -214,12 +214,12 @@ func ExampleParseInvokeFile() {
 	w.AddEndpoint(fake.Endpoint{Name: "heart-classifier"})
 	w.AddPipelineDeployment("heart-classifier", fake.PipelineDeployment{Name: "pipeline-dep"})
 
-	file, err := batchendpoint.ParseInvokeFile(nil, "", []string{
+	file, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{
 		"inputs.heart_data.type=uri_folder",
 		"inputs.heart_data.path=azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled",
 		"inputs.score_mode.type=string",
 		"inputs.score_mode.default=append",
-	})
+	}})
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
@@ -333,7 +333,7 @@ func ExampleJob_Cancel() {
 		log.Fatal(err) // TODO: handle error
 	}
 
-	job, err := w.Client().Job(ctx, started.Name(), nil) // a job by name, e.g. from another process
+	job, err := w.Client().GetJob(ctx, started.Name(), nil) // a job by name, e.g. from another process
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}

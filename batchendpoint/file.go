@@ -4,19 +4,6 @@ import (
 	"github.com/azmlbatch/azmlbatch/internal/spec"
 )
 
-// InvokeFile is a job described the way az ml batch-endpoint invoke --file and
-// --set describe one: an inputs.yml / inputs-and-outputs.yml document (top-level
-// keys inputs, outputs, deployment, endpoint) with key=value assignments applied
-// on top, such as "inputs.heart_data.type=uri_folder",
-// "inputs.score_mode.default=append" or "output_file_name=out.csv".
-type InvokeFile struct {
-	// Endpoint is the file's endpoint key ("" when absent); the CLI uses it when
-	// no endpoint name is given.
-	Endpoint string
-	// Request is the job. Request.Deployment comes from the file's deployment key.
-	Request InvokeRequest
-}
-
 // LoadInvokeFile reads an inputs.yml file. Unknown keys, wrong types,
 // malformed assignments and a file without inputs are *ValidationError naming
 // the file, line and key.
@@ -33,11 +20,16 @@ func LoadInvokeFile(path string, options *LoadInvokeFileOptions) (InvokeFile, er
 	return fromSpec(s), nil
 }
 
-// ParseInvokeFile is LoadInvokeFile for YAML already in memory; filename names
-// it in messages. With no data and no filename only the assignments are used
-// (--set alone); a named file that is empty, or declares no input, is a
-// *ValidationError naming it.
-func ParseInvokeFile(data []byte, filename string, sets []string) (InvokeFile, error) {
+// ParseInvokeFile is LoadInvokeFile for YAML already in memory;
+// ParseInvokeFileOptions.Filename names it in messages. With no data and no
+// filename only the assignments are used (--set alone); a named file that is
+// empty, or declares no input, is a *ValidationError naming it.
+func ParseInvokeFile(data []byte, options *ParseInvokeFileOptions) (InvokeFile, error) {
+	var o ParseInvokeFileOptions
+	if options != nil {
+		o = *options
+	}
+	filename, sets := o.Filename, o.Sets
 	var (
 		s   *spec.Spec
 		err error
@@ -56,9 +48,7 @@ func ParseInvokeFile(data []byte, filename string, sets []string) (InvokeFile, e
 func fromSpec(s *spec.Spec) InvokeFile {
 	f := InvokeFile{Endpoint: s.Endpoint, Request: InvokeRequest{
 		Deployment: s.Deployment, JobName: s.JobName, Inputs: s.Inputs, Outputs: s.Outputs}}
-	js := JobSettings{OutputFileName: s.Settings.OutputFileName, MiniBatchSize: s.Settings.MiniBatchSize,
-		InstanceCount: s.Settings.InstanceCount, ErrorThreshold: s.Settings.ErrorThreshold,
-		MaxRetries: s.Settings.MaxRetries, RetryTimeout: s.Settings.RetryTimeout}
+	js := JobSettings(s.Settings)
 	if !js.empty() {
 		f.Request.Settings = &js
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
 const yamlWS = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-batch"
@@ -32,16 +33,16 @@ func TestGoldenYAML(t *testing.T) {
 		name, file string
 		sets       []string
 		golden     string
-		resolved   map[string]resolvedInput
+		resolved   map[string]wire.Resolved
 		endpoint   string
 		deployment string
 	}{
 		{name: "heart_data ARM id (S8 --file)", file: "heart-data-id.yml", golden: "yaml_heart_data_id.json"},
 		{name: "input_data + score_mode + scores", file: "score-mode.yml", golden: "yaml_score_mode.json",
-			resolved: map[string]resolvedInput{"input_data": {uri: "azureml://datastores/workspaceblobstore/paths/LocalUpload/0123456789abcdef0123456789abcdef/unlabeled/", kind: inputs.KindURIFolder}}},
+			resolved: map[string]wire.Resolved{"input_data": {URI: "azureml://datastores/workspaceblobstore/paths/LocalUpload/0123456789abcdef0123456789abcdef/unlabeled/", Kind: inputs.KindURIFolder}}},
 		{name: "inputs-and-outputs (S12)", file: "inputs-and-outputs.yml", golden: "yaml_inputs_and_outputs.json"},
 		{name: "azureml:name@latest", file: "training-asset.yml", golden: "yaml_training_asset.json", endpoint: "heart-classifier-batch", deployment: "uci-classifier-prepros-xgb",
-			resolved: map[string]resolvedInput{"input_data": {uri: yamlWS + "/data/heart-classifier-train/versions/7", kind: inputs.KindURIFolder}}},
+			resolved: map[string]wire.Resolved{"input_data": {URI: yamlWS + "/data/heart-classifier-train/versions/7", Kind: inputs.KindURIFolder}}},
 		{name: "datastore file (S9 uri_file)", file: "datastore-file.yml", golden: "yaml_datastore_file.json"},
 		{name: "--set data asset id (S8)", sets: []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + yamlWS + "/data/heart-data/versions/1"}, golden: "yaml_heart_data_id.json"},
 		{name: "--set storage URL + datastore output (S10, S12)", sets: []string{"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data",
@@ -61,7 +62,7 @@ func TestGoldenYAML(t *testing.T) {
 			if c.file != "" {
 				f, err = LoadInvokeFile(filepath.Join(abs, c.file), &LoadInvokeFileOptions{Sets: c.sets})
 			} else {
-				f, err = ParseInvokeFile(nil, "", c.sets)
+				f, err = ParseInvokeFile(nil, &ParseInvokeFileOptions{Sets: c.sets})
 			}
 			require.NoError(t, err)
 			assert.Equal(t, c.endpoint, f.Endpoint)

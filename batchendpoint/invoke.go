@@ -68,7 +68,7 @@ func (c *Client) Invoke(ctx context.Context, endpoint string, req InvokeRequest,
 
 // namedInput is one input of the request with the field that names it in errors.
 type namedInput struct {
-	name  string // key in InvokeRequest.Inputs; singleInputKey for Input
+	name  string // key in InvokeRequest.Inputs; wire.SingleInputKey for Input
 	field string // "inputs.<name>" or "Input"
 	in    inputs.Input
 }
@@ -117,7 +117,7 @@ func (c *Client) invokeValidate(ctx context.Context, endpoint string, req Invoke
 	}
 	add := func(name string, in inputs.Input) {
 		n := namedInput{name: name, field: "inputs." + name, in: in}
-		if name == singleInputKey {
+		if name == wire.SingleInputKey {
 			n.field = "Input"
 		}
 		switch x := in.(type) {
@@ -135,7 +135,7 @@ func (c *Client) invokeValidate(ctx context.Context, endpoint string, req Invoke
 		}
 	}
 	if req.Input != nil {
-		add(singleInputKey, req.Input)
+		add(wire.SingleInputKey, req.Input)
 	}
 	for _, name := range sortedKeys(req.Inputs) {
 		add(name, req.Inputs[name])
@@ -249,7 +249,7 @@ func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvo
 		r.stores[name] = ds
 	}
 	if len(v.locals) > 0 {
-		ds, err := c.GetDefaultDatastore(ctx, nil)
+		ds, err := c.defaultDatastore(ctx)
 		if err != nil {
 			return resolvedInvoke{}, fmt.Errorf("%s: finding the datastore to upload to: %w", v.locals[0].field, err)
 		}
@@ -266,7 +266,7 @@ func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvo
 // the location of every input that had to be looked up.
 type checkedInvoke struct {
 	resolvedInvoke
-	located map[string]resolvedInput // by input name
+	located map[string]wire.Resolved // by input name
 }
 
 // invokeCheck is the check stage: the deployment kind's rules and what the
@@ -274,7 +274,7 @@ type checkedInvoke struct {
 func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 	k := checkedInvoke{resolvedInvoke: r}
 	if len(r.assets) > 0 {
-		k.located = map[string]resolvedInput{}
+		k.located = map[string]wire.Resolved{}
 	}
 	if r.fromService {
 		if _, err := checkTokenURL(r.scoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
@@ -306,7 +306,7 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 		if uri == "" {
 			uri = c.ws.arm().DataVersionID(x.Name(), da.Version)
 		}
-		k.located[n.name] = resolvedInput{uri: uri, kind: kind}
+		k.located[n.name] = wire.Resolved{URI: uri, Kind: kind}
 	}
 	for _, name := range r.outputs {
 		ds := r.stores[name]
@@ -325,10 +325,10 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 		// Encode once with stand-ins for the uploads, so that encoding cannot fail after them.
 		trial := maps.Clone(k.located)
 		if trial == nil {
-			trial = map[string]resolvedInput{}
+			trial = map[string]wire.Resolved{}
 		}
 		for _, n := range r.locals {
-			trial[n.name] = resolvedInput{uri: "azureml://datastores/" + r.uploadTo.Name + "/paths/" + uploadRoot + "/", kind: n.in.Kind()}
+			trial[n.name] = wire.Resolved{URI: "azureml://datastores/" + r.uploadTo.Name + "/paths/" + uploadRoot + "/", Kind: n.in.Kind()}
 		}
 		if _, err := encodeRequest(&r.req, c.ws.arm(), trial); err != nil {
 			return checkedInvoke{}, err
@@ -340,7 +340,7 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 // uploadedInvoke is the upload stage's output: every input located.
 type uploadedInvoke struct {
 	checkedInvoke
-	all map[string]resolvedInput // located inputs and uploads, by input name
+	all map[string]wire.Resolved // located inputs and uploads, by input name
 }
 
 // invokeUpload is the upload stage: local inputs go to the default datastore.
@@ -350,7 +350,7 @@ func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInv
 	if len(k.locals) > 0 {
 		u.all = maps.Clone(k.located)
 		if u.all == nil {
-			u.all = map[string]resolvedInput{}
+			u.all = map[string]wire.Resolved{}
 		}
 	}
 	for _, n := range k.locals {
@@ -359,7 +359,7 @@ func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInv
 		if err != nil {
 			return uploadedInvoke{}, fmt.Errorf("%s: uploading %s: %w", n.field, x.Path(), err)
 		}
-		u.all[n.name] = resolvedInput{uri: uri, kind: x.Kind()}
+		u.all[n.name] = wire.Resolved{URI: uri, Kind: x.Kind()}
 	}
 	return u, nil
 }
@@ -392,7 +392,7 @@ func (c *Client) invokeSend(ctx context.Context, e encodedInvoke) (*Job, error) 
 	if err != nil {
 		return nil, err
 	}
-	return c.newJob(jobFromDataPlane(res), e.endpoint, e.scoringURI, e.id)
+	return c.newJob(detailsOf(res.Details()), e.endpoint, e.scoringURI, e.id)
 }
 
 // post sends the invoke POST. It never lets the pipeline's retry policy resend it

@@ -215,7 +215,8 @@ func TestNotFoundErrors(t *testing.T) {
 	cases := []struct {
 		name      string
 		call      func(ctx context.Context) error
-		typ, res  string
+		typ       batchendpoint.ResourceType
+		res       string
 		available []string // nil: not listed
 		contains  []string
 	}{

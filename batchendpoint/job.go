@@ -298,38 +298,6 @@ func (j *Job) Cancel(ctx context.Context, _ *CancelOptions) (err error) {
 	return err
 }
 
-// JobFailedError is returned by Wait and Result for a job that ended in any
-// status but Completed. It unwraps to the *azcore.ResponseError of the last poll,
-// whose ErrorCode is Code.
-type JobFailedError struct {
-	// Job is the job's final details.
-	Job JobDetails
-	// Code and Message are the service's error code and message when it reports
-	// them, else a code derived from the status (JobFailed, JobCanceled, ...).
-	Code, Message string
-	resp          *azcore.ResponseError
-}
-
-// Error names the job, its status, code and message, and where to read more.
-func (e *JobFailedError) Error() string {
-	msg := fmt.Sprintf("batch job %s ended %s (%s)", e.Job.Name, e.Job.Status, e.Code)
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	if e.Job.StudioURL != "" {
-		msg += "; details: " + e.Job.StudioURL
-	}
-	return msg
-}
-
-// Unwrap returns the underlying *azcore.ResponseError.
-func (e *JobFailedError) Unwrap() error {
-	if e.resp == nil {
-		return nil
-	}
-	return e.resp
-}
-
 // Done implements runtime.PollingHandler.
 func (h *jobHandler) Done() bool {
 	h.mu.Lock()
@@ -380,15 +348,15 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 		if err := json.Unmarshal(body, &r); err != nil {
 			return nil, &notAJobError{resp: resp, err: err}
 		}
-		d = jobFromDataPlane(&r)
+		d = detailsOf(r.Details())
 	} else {
 		var r wire.Job
 		if err := json.Unmarshal(body, &r); err != nil {
 			return nil, &notAJobError{resp: resp, err: err}
 		}
-		var fe jobError
+		var fe propertiesError
 		_ = json.Unmarshal(body, &fe) // optional
-		d, failure = jobFromARM(&r), fe.Properties.Error
+		d, failure = detailsOf(r.Details()), fe.Properties.Error
 		if failure == nil && d.Status.IsTerminal() && !d.Status.IsSuccess() {
 			// The ARM job carries no failure details; Run History does (as az ml job stream reads them).
 			failure = c.runFailure(ctx, h.Name)
@@ -408,33 +376,28 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 	}
 	h.details, h.Status, h.lastResp = d, d.Status, resp
 	if failure != nil {
-		h.details.Properties = withFailure(h.details.Properties, failure)
+		h.details.Error = jobErrorOf(failure)
 	}
 	return resp, nil
 }
 
-// jobError reads an error object some service versions (and the
+// propertiesError reads an error object some service versions (and the
 // local emulator) put in properties.error; the ARM JobBase schema has no failure
 // details, azure-ai-ml reads them from Run History.
-type jobError struct {
+type propertiesError struct {
 	Properties struct {
 		Error *wire.ErrorDetail `json:"error,omitempty"`
 	} `json:"properties"`
 }
 
-const (
-	failureCodeKey    = "azmlbatch.errorCode"
-	failureMessageKey = "azmlbatch.errorMessage"
-)
-
-func withFailure(props map[string]string, e *wire.ErrorDetail) map[string]string {
-	out := make(map[string]string, len(props)+2)
-	for k, v := range props {
-		out[k] = v
+// jobErrorOf copies a reported failure, redacted: the message often quotes the
+// job's inputs (storage URLs with their SAS).
+func jobErrorOf(e *wire.ErrorDetail) *JobError {
+	je := &JobError{Code: redact.String(e.Code), Message: redact.String(e.Message)}
+	for i := range e.Details {
+		je.Details = append(je.Details, *jobErrorOf(&e.Details[i]))
 	}
-	// The message often quotes the job's inputs (storage URLs with their SAS).
-	out[failureCodeKey], out[failureMessageKey] = redact.String(e.Code), redact.String(e.Message)
-	return out
+	return je
 }
 
 // Result implements runtime.PollingHandler.
@@ -446,7 +409,10 @@ func (h *jobHandler) Result(_ context.Context, out *JobDetails) error {
 		*out = d
 		return nil
 	}
-	code, msg := d.Properties[failureCodeKey], d.Properties[failureMessageKey]
+	var code, msg string
+	if d.Error != nil {
+		code, msg = d.Error.Code, d.Error.Message
+	}
 	if code == "" {
 		code = "Job" + string(d.Status)
 	}
@@ -460,20 +426,20 @@ func (h *jobHandler) Result(_ context.Context, out *JobDetails) error {
 	return e
 }
 
-// Job attaches to an existing job by name: one GET of the job, then a handle like
-// the one Invoke returns.
-func (c *Client) Job(ctx context.Context, name string, options *JobOptions) (job *Job, err error) {
-	ctx, end := c.span(ctx, "Client.Job")
+// GetJob attaches to an existing job by name: one GET of the job, then a handle
+// like the one Invoke returns.
+func (c *Client) GetJob(ctx context.Context, name string, options *GetJobOptions) (job *Job, err error) {
+	ctx, end := c.span(ctx, "Client.GetJob")
 	defer func() { end(err) }()
 	if err := validateJobResourceName("name", name); err != nil {
 		return nil, err
 	}
-	var o JobOptions
+	var o GetJobOptions
 	if options != nil {
 		o = *options
 	}
 	if c.opts.DataPlaneOnly && o.ScoringURI == "" {
-		return nil, &ValidationError{Field: "JobOptions.ScoringURI", Problem: "a DataPlaneOnly client polls through the scoring URI", Fix: "set JobOptions.ScoringURI to the endpoint's scoring URI"}
+		return nil, &ValidationError{Field: "GetJobOptions.ScoringURI", Problem: "a DataPlaneOnly client polls through the scoring URI", Fix: "set GetJobOptions.ScoringURI to the endpoint's scoring URI"}
 	}
 	j, err := c.newJob(JobDetails{Name: name}, o.Endpoint, o.ScoringURI, "")
 	if err != nil {

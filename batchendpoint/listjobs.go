@@ -53,7 +53,7 @@ func (c *Client) NewListJobsPager(endpoint string, options *ListJobsOptions) *ru
 				resp = ListJobsResponse{nextLink: raw.NextLink}
 				for i := range raw.Value {
 					if jobMatches(&raw.Value[i], endpoint, o.Deployment) {
-						resp.Jobs = append(resp.Jobs, jobFromARM(&raw.Value[i]))
+						resp.Jobs = append(resp.Jobs, detailsOf(raw.Value[i].Details()))
 					}
 				}
 				if len(resp.Jobs) > 0 || raw.NextLink == "" {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -182,7 +183,7 @@ func (c *Client) forgetEndpoint(name string) {
 
 // notFound builds the NotFoundError for a 404. listPath, when set, is listed
 // (one page, one request) to say what exists; a failed listing leaves Available nil.
-func (c *Client) notFound(ctx context.Context, resourceType, name, version, endpoint, listPath string, err error) *NotFoundError {
+func (c *Client) notFound(ctx context.Context, resourceType ResourceType, name, version, endpoint, listPath string, err error) *NotFoundError {
 	e := &NotFoundError{ResourceType: resourceType, Name: name, Version: version, Endpoint: endpoint, Workspace: c.ws,
 		Fix: notFoundFix(resourceType, c.ws), Err: err}
 	if listPath != "" {
@@ -202,11 +203,17 @@ func (c *Client) notFound(ctx context.Context, resourceType, name, version, endp
 
 // GetDatastore returns the datastore name (one ARM request; cached like endpoints).
 // A datastore that does not exist is a *NotFoundError.
-func (c *Client) GetDatastore(ctx context.Context, name string, _ *GetDatastoreOptions) (ds Datastore, err error) {
+func (c *Client) GetDatastore(ctx context.Context, name string, _ *GetDatastoreOptions) (resp GetDatastoreResponse, err error) {
 	ctx, end := c.span(ctx, "Client.GetDatastore")
 	defer func() { end(err) }()
-	if err := inputs.ValidateDatastoreName(name); err != nil {
-		return Datastore{}, err
+	resp.Datastore, err = c.getDatastore(ctx, name)
+	return resp, err
+}
+
+// getDatastore is GetDatastore for the client's own callers.
+func (c *Client) getDatastore(ctx context.Context, name string) (Datastore, error) {
+	if p := names.DatastoreName(name); p != nil {
+		return Datastore{}, &ValidationError{Value: p.Value, Problem: p.Problem, Fix: p.Fix}
 	}
 	return c.datastore(ctx, name)
 }
@@ -246,9 +253,15 @@ func (c *Client) datastore(ctx context.Context, name string) (Datastore, error) 
 const defaultStoreKey = "\x00default"
 
 // GetDefaultDatastore returns the workspace's default datastore (normally workspaceblobstore).
-func (c *Client) GetDefaultDatastore(ctx context.Context, _ *GetDefaultDatastoreOptions) (ds Datastore, err error) {
+func (c *Client) GetDefaultDatastore(ctx context.Context, _ *GetDefaultDatastoreOptions) (resp GetDefaultDatastoreResponse, err error) {
 	ctx, end := c.span(ctx, "Client.GetDefaultDatastore")
 	defer func() { end(err) }()
+	resp.Datastore, err = c.defaultDatastore(ctx)
+	return resp, err
+}
+
+// defaultDatastore is GetDefaultDatastore for the client's own callers.
+func (c *Client) defaultDatastore(ctx context.Context) (Datastore, error) {
 	if ds, ok := c.storeFromCache(defaultStoreKey); ok {
 		return ds, nil
 	}
@@ -289,9 +302,14 @@ func datastoreFromWire(w *wire.Datastore) Datastore {
 // GetDataAsset returns version of the data asset name; version "latest" returns the
 // most recently created version (one request: $orderBy=createdtime desc&$top=1).
 // A data asset or version that does not exist is a *NotFoundError.
-func (c *Client) GetDataAsset(ctx context.Context, name, version string, _ *GetDataAssetOptions) (da DataAsset, err error) {
+func (c *Client) GetDataAsset(ctx context.Context, name, version string, _ *GetDataAssetOptions) (resp GetDataAssetResponse, err error) {
 	ctx, end := c.span(ctx, "Client.GetDataAsset")
 	defer func() { end(err) }()
+	resp.DataAsset, err = c.getDataAsset(ctx, name, version)
+	return resp, err
+}
+
+func (c *Client) getDataAsset(ctx context.Context, name, version string) (DataAsset, error) {
 	if err := inputs.DataAsset(name, version).Validate(); err != nil {
 		return DataAsset{}, err
 	}
@@ -354,7 +372,7 @@ func dataAssetFromWire(w *wire.DataVersion) DataAsset {
 		}
 	}
 	if w.SystemData != nil {
-		d.CreatedAt = parseTime(w.SystemData.CreatedAt)
+		d.CreatedAt = wire.ParseTime(w.SystemData.CreatedAt)
 	}
 	return d
 }
@@ -370,27 +388,18 @@ func (c *Client) span(ctx context.Context, name string) (context.Context, func(e
 	return runtime.StartSpan(ctx, name, c.tracer, nil)
 }
 
-// Endpoint describes a batch endpoint.
-type Endpoint struct {
-	// Name of the endpoint.
-	Name string
-	// ScoringURI is where jobs are POSTed (InvokeOptions.ScoringURI for data-plane-only callers).
-	ScoringURI string
-	// DefaultDeployment runs jobs that name no deployment ("" when none is set).
-	DefaultDeployment string
-}
-
 // GetEndpoint returns the batch endpoint name (az ml batch-endpoint show). It
 // shares Invoke's cache. An endpoint that does not exist is a *NotFoundError.
-func (c *Client) GetEndpoint(ctx context.Context, name string, _ *GetEndpointOptions) (ep Endpoint, err error) {
+func (c *Client) GetEndpoint(ctx context.Context, name string, _ *GetEndpointOptions) (resp GetEndpointResponse, err error) {
 	ctx, end := c.span(ctx, "Client.GetEndpoint")
 	defer func() { end(err) }()
 	if err := validateEndpointName(name); err != nil {
-		return Endpoint{}, err
+		return resp, err
 	}
 	e, err := c.endpoint(ctx, name)
 	if err != nil {
-		return Endpoint{}, err
+		return resp, err
 	}
-	return Endpoint{Name: name, ScoringURI: e.scoringURI, DefaultDeployment: e.defaultDeployment}, nil
+	resp.Endpoint = Endpoint{Name: name, ScoringURI: e.scoringURI, DefaultDeployment: e.defaultDeployment}
+	return resp, nil
 }

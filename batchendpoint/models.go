@@ -1,10 +1,40 @@
 package batchendpoint
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
+
+// Workspace identifies an Azure Machine Learning workspace.
+type Workspace struct {
+	SubscriptionID string
+	ResourceGroup  string
+	Name           string
+}
+
+// ID returns the workspace's ARM id.
+func (w Workspace) ID() string { return w.arm().ID() }
+
+func (w Workspace) arm() armid.Workspace {
+	return armid.Workspace{Subscription: w.SubscriptionID, ResourceGroup: w.ResourceGroup, Name: w.Name}
+}
+
+// ParseWorkspaceID parses a workspace ARM id
+// (/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>).
+func ParseWorkspaceID(id string) (Workspace, error) {
+	r, ok := armid.Parse(strings.TrimRight(id, "/"))
+	if !ok || len(r.Rest) != 0 {
+		return Workspace{}, &ValidationError{Field: "workspace", Value: id, Problem: "not a workspace ARM id",
+			Fix: "use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>"}
+	}
+	return Workspace{r.Workspace.Subscription, r.Workspace.ResourceGroup, r.Workspace.Name}, nil
+}
 
 // JobDetails is what the service reports about a batch job.
 type JobDetails struct {
@@ -36,6 +66,21 @@ type JobDetails struct {
 	CreatedBy      string
 	LastModifiedAt time.Time
 	LastModifiedBy string
+	// Error is why the job failed, when the service says (the job's
+	// properties.error, else its Run History); nil otherwise.
+	Error *JobError
+}
+
+// JobError is a failed job's error as the service reports it. Code and Message
+// are stored redacted: they often quote the job's inputs (storage URLs with
+// their SAS) and what it logged.
+type JobError struct {
+	// Code is the service's error code, such as UserError.
+	Code string
+	// Message says what went wrong.
+	Message string
+	// Details are the errors that led to this one, in the same shape.
+	Details []JobError
 }
 
 // JobInput is an input as recorded on a job.
@@ -87,4 +132,121 @@ type DataAsset struct {
 	Tags map[string]string
 	// CreatedAt is when the version was created.
 	CreatedAt time.Time
+}
+
+// DataAssetSpec describes a data asset version to create with CreateDataAsset.
+type DataAssetSpec struct {
+	// Name of the data asset, e.g. heart-data.
+	Name string
+	// Version to create; "" creates the next integer version after the most
+	// recently created one ("1" for a new asset).
+	Version string
+	// Description of the version.
+	Description string
+	// Kind is inputs.KindURIFolder or inputs.KindURIFile. Empty: what a local
+	// path is on disk, else uri_folder.
+	Kind inputs.Kind
+	// Path is the data: a local file or folder (uploaded to the default datastore
+	// first, as for a local job input), an https:// storage URL without a SAS, or a
+	// datastore path (azureml://datastores/<ds>/paths/<p> or a datastore ARM id
+	// followed by /paths/<p>), kept as given.
+	Path string
+	// Tags of the version.
+	Tags map[string]string
+}
+
+// InvokeFile is a job described the way az ml batch-endpoint invoke --file and
+// --set describe one: an inputs.yml / inputs-and-outputs.yml document (top-level
+// keys inputs, outputs, deployment, endpoint) with key=value assignments applied
+// on top, such as "inputs.heart_data.type=uri_folder",
+// "inputs.score_mode.default=append" or "output_file_name=out.csv".
+type InvokeFile struct {
+	// Endpoint is the file's endpoint key ("" when absent); the CLI uses it when
+	// no endpoint name is given.
+	Endpoint string
+	// Request is the job. Request.Deployment comes from the file's deployment key.
+	Request InvokeRequest
+}
+
+// Endpoint describes a batch endpoint.
+type Endpoint struct {
+	// Name of the endpoint.
+	Name string
+	// ScoringURI is where jobs are POSTed (InvokeOptions.ScoringURI for data-plane-only callers).
+	ScoringURI string
+	// DefaultDeployment runs jobs that name no deployment ("" when none is set).
+	DefaultDeployment string
+}
+
+// Format prints the input with secrets in URI and Value redacted, for every
+// verb: the service echoes storage URL inputs back with their SAS, a literal may
+// hold one, and JobDetails values end up in logs. The fields keep the values.
+func (i JobInput) Format(f fmt.State, verb rune) {
+	type jobInput JobInput // same fields, no methods: printed as a plain struct
+	c := i
+	c.URI, c.Value, c.Mode = redact.String(c.URI), redact.String(c.Value), redact.String(c.Mode)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), jobInput(c))
+}
+
+// Format prints the output with secrets in URI redacted, for every verb.
+func (o JobOutput) Format(f fmt.State, verb rune) {
+	type jobOutput JobOutput
+	c := o
+	c.URI, c.Mode = redact.String(c.URI), redact.String(c.Mode)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), jobOutput(c))
+}
+
+// Format prints the details with every string redacted, for every verb: tags,
+// properties and names are service text that may quote a secret.
+func (d JobDetails) Format(f fmt.State, verb rune) {
+	type jobDetails JobDetails
+	c := d
+	for _, s := range []*string{&c.Name, &c.ID, &c.DisplayName, &c.StudioURL, &c.TrackingURL, &c.ExperimentName,
+		&c.Deployment, &c.CreatedBy, &c.LastModifiedBy} {
+		*s = redact.String(*s)
+	}
+	c.Status = JobStatus(redact.String(string(c.Status)))
+	c.Tags, c.Properties = redactMap(c.Tags), redactMap(c.Properties)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), jobDetails(c))
+}
+
+// Format prints the error with every string redacted, for every verb, as a
+// plain struct (also where it is a field of JobDetails, which fmt would
+// otherwise print as a pointer).
+func (e JobError) Format(f fmt.State, verb rune) {
+	type jobError JobError
+	c := jobError{Code: redact.String(e.Code), Message: redact.String(e.Message), Details: e.Details}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c)
+}
+
+// redactMap returns a copy of m with keys and values redacted (nil stays nil).
+func redactMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[redact.String(k)] = redact.String(v)
+	}
+	return out
+}
+
+// detailsOf copies what the codec decoded from a job body.
+func detailsOf(w wire.Details) JobDetails {
+	d := JobDetails{Name: w.Name, ID: w.ID, DisplayName: w.DisplayName, Status: JobStatus(w.Status), StudioURL: w.StudioURL,
+		TrackingURL: w.TrackingURL, ExperimentName: w.ExperimentName, Deployment: w.Deployment, Tags: w.Tags, Properties: w.Properties,
+		CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, LastModifiedAt: w.LastModifiedAt, LastModifiedBy: w.LastModifiedBy}
+	for k, v := range w.Inputs {
+		if d.Inputs == nil {
+			d.Inputs = make(map[string]JobInput, len(w.Inputs))
+		}
+		d.Inputs[k] = JobInput(v)
+	}
+	for k, v := range w.Outputs {
+		if d.Outputs == nil {
+			d.Outputs = make(map[string]JobOutput, len(w.Outputs))
+		}
+		d.Outputs[k] = JobOutput{Kind: v.Kind, URI: v.URI, Mode: v.Mode}
+	}
+	return d
 }

@@ -20,7 +20,10 @@ import (
 var onlineName = regexp.MustCompile(`^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$`)
 
 // ValidateEndpointName checks a batch endpoint name without network I/O; it
-// returns a *ValidationError naming "endpoint" and the fix.
+// returns a *ValidationError naming "endpoint" and the fix. Invoke and
+// GetEndpoint apply it too; it is public for tools that check a whole command
+// offline before they build a credential, with InvokeRequest.Validate (as the
+// azmlbatch example CLI's --validate does).
 func ValidateEndpointName(name string) error { return validateEndpointName(name) }
 
 func validateEndpointName(name string) error {

@@ -21,6 +21,14 @@ type LoadInvokeFileOptions struct {
 	Sets []string
 }
 
+// ParseInvokeFileOptions contains the optional parameters of ParseInvokeFile.
+type ParseInvokeFileOptions struct {
+	// Filename names the data in messages ("" with no data: Sets alone describe the job).
+	Filename string
+	// Sets are --set assignments applied, in order, after the data is read.
+	Sets []string
+}
+
 // InvokeOptions contains the optional parameters of Client.Invoke.
 type InvokeOptions struct {
 	// RepeatabilityID is sent as repeatability_request-id. Empty: a new UUID per
@@ -75,8 +83,8 @@ type CancelOptions struct {
 	// placeholder for future optional parameters
 }
 
-// JobOptions contains the optional parameters of Client.Job.
-type JobOptions struct {
+// GetJobOptions contains the optional parameters of Client.GetJob.
+type GetJobOptions struct {
 	// Endpoint and ScoringURI, when known, let a DataPlaneOnly client poll the job.
 	Endpoint, ScoringURI string
 }

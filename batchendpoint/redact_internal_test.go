@@ -38,7 +38,7 @@ func TestFailedJobResponseErrorRedactsSAS(t *testing.T) {
 	require.NoError(t, err)
 	resp := &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: req}
 	h := &jobHandler{Name: "batchjob-1", Status: JobStatusFailed, lastResp: resp,
-		details: JobDetails{Name: "batchjob-1", Status: JobStatusFailed, Properties: map[string]string{failureCodeKey: "UserError", failureMessageKey: "bad file"}}}
+		details: JobDetails{Name: "batchjob-1", Status: JobStatusFailed, Error: &JobError{Code: "UserError", Message: "bad file"}}}
 	var d JobDetails
 	err = h.Result(context.Background(), &d)
 	var re *azcore.ResponseError

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
@@ -49,6 +51,7 @@ type InvokeRequest struct {
 // az ml batch-endpoint invoke --set / --mini-batch-size / --instance-count do.
 // Nil fields keep the deployment's values.
 type JobSettings struct {
+
 	// OutputFileName is the name of the output file (default predictions.csv).
 	OutputFileName string
 	// MiniBatchSize is the number of files per mini-batch.
@@ -63,32 +66,13 @@ type JobSettings struct {
 	RetryTimeout *time.Duration
 }
 
-// DeploymentKind tells model deployments from pipeline component deployments.
-type DeploymentKind string
-
-const (
-	// DeploymentKindModel is a model deployment (a model and a scoring script).
-	DeploymentKindModel DeploymentKind = "Model"
-	// DeploymentKindPipelineComponent is a pipeline component deployment.
-	DeploymentKindPipelineComponent DeploymentKind = "PipelineComponent"
-)
-
-// PossibleDeploymentKindValues returns the deployment kinds.
-func PossibleDeploymentKindValues() []DeploymentKind {
-	return []DeploymentKind{DeploymentKindModel, DeploymentKindPipelineComponent}
-}
-
-// ValidationError is the error returned for a request that cannot be sent; it is
-// returned before any request is made.
-type ValidationError = inputs.ValidationError
-
 // ioName: "Keys can contain only alphanumeric characters and underscore
 // characters" (Azure ML batch endpoint docs); azure-ai-ml's parameter name
 // pattern also forbids a leading digit.
 var ioName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// ValidateName checks an input or output name.
-func ValidateName(field, name string) error {
+// validateIOName checks an input or output name.
+func validateIOName(field, name string) error {
 	if ioName.MatchString(name) {
 		return nil
 	}
@@ -236,8 +220,17 @@ func (r *InvokeRequest) validatePipeline() error {
 	return nil
 }
 
-func (s *JobSettings) empty() bool {
-	return s.OutputFileName == "" && s.MiniBatchSize == nil && s.InstanceCount == nil && s.ErrorThreshold == nil && s.MaxRetries == nil && s.RetryTimeout == nil
+// The codec converts JobSettings to and from wire.Settings, so both keep the same
+// fields in the same order; this fails to compile when they drift apart.
+var _ = (*wire.Settings)((*JobSettings)(nil))
+
+func (s *JobSettings) empty() bool { return (*wire.Settings)(s).Empty() }
+
+// encodeRequest is the encode stage's call into the codec: the body of r, with
+// the locations the client resolved.
+func encodeRequest(r *InvokeRequest, ws armid.Workspace, resolved map[string]wire.Resolved) (*wire.BatchJobResource, error) {
+	return wire.EncodeInvocation(&wire.Invocation{Input: r.Input, Inputs: r.Inputs, Outputs: r.Outputs,
+		ExperimentName: r.ExperimentName, JobName: r.JobName, Settings: (*wire.Settings)(r.Settings)}, ws, resolved)
 }
 
 func (s *JobSettings) validate() error {
@@ -264,7 +257,7 @@ func (s *JobSettings) validate() error {
 }
 
 func checkName(section, name string, seen map[string]string) error {
-	if err := ValidateName(section+"."+name, name); err != nil {
+	if err := validateIOName(section+"."+name, name); err != nil {
 		return err
 	}
 	low := strings.ToLower(name)

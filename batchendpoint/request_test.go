@@ -136,7 +136,7 @@ func TestInvalidRequests(t *testing.T) {
 	}
 	for _, c := range yamlCases {
 		t.Run("yaml/"+c.name, func(t *testing.T) {
-			_, err := batchendpoint.ParseInvokeFile([]byte(c.yaml), "inputs.yml", c.sets)
+			_, err := batchendpoint.ParseInvokeFile([]byte(c.yaml), &batchendpoint.ParseInvokeFileOptions{Filename: "inputs.yml", Sets: c.sets})
 			require.Error(t, err)
 			var ve *batchendpoint.ValidationError
 			require.True(t, errors.As(err, &ve), "%T: %v", err, err)

@@ -19,3 +19,29 @@ type ListJobsResponse struct {
 
 	nextLink string
 }
+
+// CreateDataAssetResponse contains the response of Client.CreateDataAsset.
+type CreateDataAssetResponse struct {
+	// DataAsset is the version created.
+	DataAsset
+}
+
+// GetEndpointResponse contains the response of Client.GetEndpoint.
+type GetEndpointResponse struct {
+	Endpoint
+}
+
+// GetDatastoreResponse contains the response of Client.GetDatastore.
+type GetDatastoreResponse struct {
+	Datastore
+}
+
+// GetDefaultDatastoreResponse contains the response of Client.GetDefaultDatastore.
+type GetDefaultDatastoreResponse struct {
+	Datastore
+}
+
+// GetDataAssetResponse contains the response of Client.GetDataAsset.
+type GetDataAssetResponse struct {
+	DataAsset
+}

@@ -212,7 +212,9 @@ func TestSecretScan(t *testing.T) {
 		require.ErrorAs(t, err, &jf)
 		assert.Equal(t, "ScoringScriptError", jf.Code)
 		assert.Contains(t, jf.Message, "sig=REDACTED")
-		show(jf.Job, jf.Message)
+		require.NotNil(t, jf.Job.Error)
+		assert.Contains(t, jf.Job.Error.Message, "sig=REDACTED", "JobDetails.Error is stored redacted")
+		show(jf.Job, jf.Message, jf.Job.Error.Message)
 	})
 
 	// The scan.

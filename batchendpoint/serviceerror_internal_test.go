@@ -59,16 +59,19 @@ func TestServiceErrorRedactsEveryEncoding(t *testing.T) {
 func TestJobDetailsFormatRedacts(t *testing.T) {
 	d := JobDetails{Name: "batchjob-1", Status: JobStatusFailed,
 		Tags:       map[string]string{"src": testSAS},
-		Properties: map[string]string{failureMessageKey: "cannot open " + testSAS},
+		Properties: map[string]string{"note": "cannot open " + testSAS},
+		Error:      &JobError{Code: "UserError", Message: "cannot open " + testSAS, Details: []JobError{{Code: "Inner", Message: testSAS}}},
 		Inputs:     map[string]JobInput{"note": {Kind: "string", Value: "read " + testSAS}},
 		Outputs:    map[string]JobOutput{"score": {Kind: "uri_file", URI: testSAS}}}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-		for _, v := range []any{d, &d, &JobFailedError{Job: d, Code: "UserError"}} {
+		for _, v := range []any{d, &d, d.Error, *d.Error, &JobFailedError{Job: d, Code: "UserError"}} {
 			out := fmt.Sprintf(verb, v)
 			assert.NotContains(t, out, "S3CR3T", "%s of %T", verb, v)
 		}
 	}
 	assert.Contains(t, fmt.Sprintf("%+v", d), "batchjob-1")
+	assert.Contains(t, fmt.Sprintf("%+v", d), "Error:{Code:UserError Message:cannot open", "the error prints as a struct, not a pointer")
+	assert.Contains(t, fmt.Sprintf("%+v", d), "Details:[{Code:Inner")
 	assert.Contains(t, d.Tags["src"], "S3CR3T", "the fields keep their values")
 }
 

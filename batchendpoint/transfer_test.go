@@ -277,7 +277,7 @@ func testDownloadCancel(t *testing.T, st *stStorage) {
 		return r.Method == http.MethodGet && r.URL.Host == st.host && !strings.Contains(r.URL.RawQuery, "comp=list")
 	}}
 	c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, withPolicy(ClientOptions{}, p))
-	h, err := c.Job(ctx, "job-big", nil)
+	h, err := c.GetJob(ctx, "job-big", nil)
 	require.NoError(t, err)
 	dir := filepath.Join(t.TempDir(), "out")
 	var res DownloadOutputsResponse

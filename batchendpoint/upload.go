@@ -66,7 +66,7 @@ func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, prog
 	if err != nil {
 		return "", err
 	}
-	ds, err := c.GetDefaultDatastore(ctx, nil)
+	ds, err := c.defaultDatastore(ctx)
 	if err != nil {
 		return "", err
 	}

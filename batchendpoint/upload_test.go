@@ -468,7 +468,7 @@ func testCreateDataAssetLocal(t *testing.T, st *stStorage) {
 		da, err := c.CreateDataAsset(ctx, spec, &CreateDataAssetOptions{UploadProgress: p.add})
 		require.NoError(t, err)
 		assert.Equal(t, DataAsset{Name: "heart-data", Version: version, ID: stWorkspace + "/data/heart-data/versions/" + version,
-			Kind: "uri_folder", Path: wantURI, Description: "An unlabeled data asset for heart classification.", CreatedAt: da.CreatedAt}, da)
+			Kind: "uri_folder", Path: wantURI, Description: "An unlabeled data asset for heart classification.", CreatedAt: da.CreatedAt}, da.DataAsset)
 		assert.Equal(t, i == 1, p.last().Skipped, "the second create reuses the upload")
 	}
 	var puts []stReq

@@ -93,6 +93,16 @@ func TestGoldenBodies(t *testing.T) {
 	}
 }
 
+// parseInvokeBody decodes a body with the codec into the request it describes,
+// as batchendpoint/fake does for the invocations it records.
+func parseInvokeBody(t *testing.T, b []byte) *InvokeRequest {
+	t.Helper()
+	inv, err := wire.DecodeInvocation(b)
+	require.NoError(t, err)
+	return &InvokeRequest{Input: inv.Input, Inputs: inv.Inputs, Outputs: inv.Outputs, ExperimentName: inv.ExperimentName,
+		JobName: inv.JobName, Settings: (*JobSettings)(inv.Settings)}
+}
+
 // camel re-encodes a body through the wire types, which turns PascalCase keys into
 // the camelCase the tools send and leaves camelCase bodies unchanged.
 func camel(t *testing.T, b []byte) []byte {
@@ -129,10 +139,8 @@ func TestPascalDecodesToSameRequest(t *testing.T) {
 			if p[1] != "" {
 				camelBody = golden(t, p[1])
 			}
-			r1, err := ParseInvokeBody(pascal)
-			require.NoError(t, err)
-			r2, err := ParseInvokeBody(camelBody)
-			require.NoError(t, err)
+			r1 := parseInvokeBody(t, pascal)
+			r2 := parseInvokeBody(t, camelBody)
 			require.Equal(t, r2, r1)
 			// and the decoded request encodes back to the same body
 			body, err := encodeRequest(r1, testWS, nil)
@@ -142,36 +150,37 @@ func TestPascalDecodesToSameRequest(t *testing.T) {
 		})
 	}
 	// Fully PascalCase, including the top-level key, as the .NET sample sends.
-	r, err := ParseInvokeBody([]byte(`{"Properties":{"InputData":{"UriFolder":{"JobInputType":"UriFolder","Uri":"https://a.blob.core.windows.net/c/d"}},"Properties":{"ExperimentName":"x"}}}`))
-	require.NoError(t, err)
+	r := parseInvokeBody(t, []byte(`{"Properties":{"InputData":{"UriFolder":{"JobInputType":"UriFolder","Uri":"https://a.blob.core.windows.net/c/d"}},"Properties":{"ExperimentName":"x"}}}`))
 	require.NotNil(t, r.Input)
 	assert.Equal(t, "https://a.blob.core.windows.net/c/d", r.Input.(inputs.StorageURLInput).URL())
 	assert.Equal(t, "x", r.ExperimentName)
 }
 
-func TestDecode201(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "invoke_201.json"))
-	require.NoError(t, err)
+// TestDetailsOf: JobDetails carries every field the codec decoded, typed.
+func TestDetailsOf(t *testing.T) {
+	body := `{"id":"/jobs/batchjob-1","name":"batchjob-1","properties":{"name":"lemon","status":"Preparing",
+		"inputData":{"UriFolder":{"jobInputType":"UriFolder","uri":"https://a.blob.core.windows.net/c/d","mode":"ReadOnlyMount"},
+		"n":{"jobInputType":"Literal","value":"5"}},
+		"outputData":{"score":{"jobOutputType":"UriFile","uri":"azureml://datastores/ws/paths/p.csv"}},
+		"tags":{"azureml.deploymentname":"dep"},"properties":{"experimentName":"exp"}},
+		"systemData":{"createdAt":"2023-04-09T00:28:23.4487583Z","createdBy":"me","lastModifiedBy":"you"}}`
 	var res wire.BatchJobResource
-	require.NoError(t, json.Unmarshal(b, &res))
-	d := jobFromDataPlane(&res)
-	assert.Equal(t, "batchjob-4ed2bbdb-a43c-4180-902b-7f46ac621d21", d.Name)
+	require.NoError(t, json.Unmarshal([]byte(body), &res))
+	d := detailsOf(res.Details())
 	assert.Equal(t, JobStatusPreparing, d.Status)
 	assert.False(t, d.Status.IsTerminal())
-	assert.Equal(t, "lemon_yacht_26h5qxzs", d.DisplayName)
-	assert.Equal(t, "https://ml.azure.com/runs/batchjob-4ed2bbdb-a43c-4180-902b-7f46ac621d21?wsid=/subscriptions/00000000-0000-0000-0000-000000000/resourcegroups/00000/workspaces/00000", d.StudioURL)
-	assert.Contains(t, d.TrackingURL, "azureml://master.api.azureml-test.ms/mlflow/v1.0/")
-	assert.Equal(t, "batch-dpm-8c7fa87f5ded4e0", d.Deployment)
-	assert.Equal(t, "true", d.Tags["azureml.batchrun"])
-	assert.Equal(t, "azureml.batchjob", d.Tags["azureml.jobtype"])
-	assert.Equal(t, "HTTP", d.Properties["runType"])
-	assert.Contains(t, d.Properties["azureml.parameters"], `"mini_batch_size":"10"`)
-	assert.Equal(t, "Diondra Peck", d.CreatedBy)
-	assert.Equal(t, "Diondra Peck", d.LastModifiedBy)
+	assert.Equal(t, "batchjob-1", d.Name)
+	assert.Equal(t, "/jobs/batchjob-1", d.ID)
+	assert.Equal(t, "lemon", d.DisplayName)
+	assert.Equal(t, "dep", d.Deployment)
+	assert.Equal(t, "exp", d.ExperimentName)
+	assert.Equal(t, map[string]JobInput{
+		"UriFolder": {Kind: inputs.KindURIFolder, URI: "https://a.blob.core.windows.net/c/d", Mode: "ReadOnlyMount"},
+		"n":         {Kind: inputs.KindString, Value: "5"}}, d.Inputs)
+	assert.Equal(t, map[string]JobOutput{"score": {Kind: inputs.KindURIFile, URI: "azureml://datastores/ws/paths/p.csv"}}, d.Outputs)
 	assert.Equal(t, time.Date(2023, 4, 9, 0, 28, 23, 448758300, time.UTC), d.CreatedAt.UTC())
-	require.Contains(t, d.Inputs, "UriFolder")
-	assert.Equal(t, JobInput{Kind: inputs.KindURIFolder, URI: "https://pipelinedata.blob.core.windows.net/sampledata/mnist", Mode: "ReadOnlyMount"}, d.Inputs["UriFolder"])
-	assert.Equal(t, "Succeeded", res.Properties.ProvisioningState)
-	require.NotNil(t, res.Properties.RetrySettings)
-	assert.Equal(t, "PT30S", res.Properties.RetrySettings.Timeout)
+	assert.Equal(t, "me", d.CreatedBy)
+	assert.Equal(t, "you", d.LastModifiedBy)
+	assert.Nil(t, d.Error, "a body carries no failure; the poller adds it")
+	assert.Nil(t, detailsOf(wire.Details{}).Inputs, "no inputs: nil, as before")
 }

@@ -88,7 +88,9 @@ func (d DataAssetInput) URI() string { return d.uri }
 // Kind returns uri_folder or uri_file.
 func (d DataAssetInput) Kind() Kind { return d.kind }
 
-// KindSet reports whether the kind was set explicitly (else the asset's type wins).
+// KindSet reports whether the kind was set explicitly with File or Folder. When
+// false the registered asset's type wins: code that resolves the asset itself,
+// as Client.Invoke does, sends the asset's type instead of Kind's default.
 func (d DataAssetInput) KindSet() bool { return d.kindSet }
 
 // Mode returns the input mode ("" = deployment default).

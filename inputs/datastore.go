@@ -2,13 +2,12 @@ package inputs
 
 import (
 	"fmt"
-	"github.com/azmlbatch/azmlbatch/internal/redact"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/names"
+	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
 
 // DatastoreInput is a path on a datastore registered in the workspace.
@@ -80,10 +79,6 @@ func (d DatastoreInput) Mode() Mode { return d.mode }
 // String returns the URI with secrets redacted.
 func (d DatastoreInput) String() string { return redact.String(d.uri) }
 
-// datastoreName: Azure ML datastore names are case-insensitive "alphanumeric
-// characters and underscore" (the datastore ARM templates' name parameter).
-var datastoreName = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
-
 // Validate checks the datastore name and path.
 func (d DatastoreInput) Validate() error {
 	// Blob names may contain spaces: only the part before /paths/ is an id.
@@ -94,10 +89,10 @@ func (d DatastoreInput) Validate() error {
 	if err := validateIDChars(id); err != nil {
 		return err
 	}
-	if err := ValidateDatastoreName(d.datastore); err != nil {
+	if err := validateLocation(names.DatastoreName(d.datastore)); err != nil {
 		return err
 	}
-	if err := ValidateDatastorePath(d.path); err != nil {
+	if err := validateLocation(names.DatastorePath(d.path)); err != nil {
 		return err
 	}
 	if err := validateDataKind(d.kind); err != nil {
@@ -106,34 +101,12 @@ func (d DatastoreInput) Validate() error {
 	return validateMode(d.mode)
 }
 
-// ValidateDatastoreName checks a datastore name: letters, digits and underscores.
-func ValidateDatastoreName(name string) error {
-	if name == "" {
-		return invalid("", "the datastore name is empty", "name the datastore, for example workspaceblobstore")
+// validateLocation checks a datastore name (valid: true) or path.
+func validateLocation(p *names.Problem) error {
+	if p == nil {
+		return nil
 	}
-	if !datastoreName.MatchString(name) {
-		return invalid(name, "a datastore name may contain only letters, digits and underscores", "use the datastore's registered name (az ml datastore list) or its ARM id")
-	}
-	return nil
-}
-
-// ValidateDatastorePath checks a path inside a datastore.
-func ValidateDatastorePath(p string) error {
-	if strings.TrimSpace(p) == "" {
-		return invalid(p, "the path inside the datastore is empty", "give the folder or file path inside the datastore, for example heart-disease-uci-unlabeled")
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if seg == ".." {
-			return invalid(p, "the datastore path contains \"..\"", "give the path from the datastore's root without .. segments")
-		}
-	}
-	if strings.IndexFunc(p, unicode.IsControl) >= 0 {
-		return invalid(p, "the datastore path contains a control character (a line break, tab or similar)", "give the path on one line; percent-encode unusual characters")
-	}
-	if strings.ContainsAny(p, "\\\x00?#") {
-		return invalid(p, fmt.Sprintf("the datastore path contains one of %q", "\\ NUL ? #"), "use forward slashes and no query or fragment")
-	}
-	return nil
+	return invalid(p.Value, p.Problem, p.Fix)
 }
 
 func (DatastoreInput) input() {}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
 
@@ -86,5 +87,5 @@ func (e *ValidationError) WithField(field string) *ValidationError {
 // invalid builds a ValidationError with its texts redacted: Value often
 // echoes a URL with a SAS token or password, Problem an OS error quoting it.
 func invalid(value, problem, fix string) *ValidationError {
-	return &ValidationError{Value: oneLine(redact.String(value)), Problem: redact.String(problem), Fix: redact.String(fix)}
+	return &ValidationError{Value: names.OneLine(redact.String(value)), Problem: redact.String(problem), Fix: redact.String(fix)}
 }

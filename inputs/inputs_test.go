@@ -101,7 +101,7 @@ func TestParse(t *testing.T) {
 func TestPythonFloat(t *testing.T) {
 	cases := map[float64]string{0.5: "0.5", 1: "1.0", 1e16: "1e+16", 1e15: "1000000000000000.0", 0.0001: "0.0001", 0.00001: "1e-05", -2.25: "-2.25", 0: "0.0", 123456789.125: "123456789.125"}
 	for f, want := range cases {
-		assert.Equal(t, want, inputs.PythonFloat(f), "%v", f)
+		assert.Equal(t, want, inputs.Float(f).Value(), "%v", f) // the value sent, formatted as Python's repr(float)
 	}
 }
 

@@ -32,7 +32,7 @@ func Bool(b bool) LiteralInput {
 
 // Float returns a number literal.
 func Float(f float64) LiteralInput {
-	return LiteralInput{kind: KindNumber, value: PythonFloat(f), f: f}
+	return LiteralInput{kind: KindNumber, value: pythonFloat(f), f: f}
 }
 
 // Integer returns an integer literal.
@@ -104,10 +104,10 @@ func (l LiteralInput) Validate() error {
 
 func (LiteralInput) input() {}
 
-// PythonFloat formats f as Python's repr(float) does, which is what the Python
+// pythonFloat formats f as Python's repr(float) does, which is what the Python
 // tools send: shortest round-trip digits, ".0" on whole numbers, and exponent
 // form below 1e-4 or from 1e16 on.
-func PythonFloat(f float64) string {
+func pythonFloat(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "nan"

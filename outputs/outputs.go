@@ -5,10 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
 
@@ -65,7 +65,7 @@ func Parse(uri string) (DataOutput, error) {
 		isID = ok
 	}
 	if !ok || p.Path == "" {
-		return DataOutput{}, &inputs.ValidationError{Value: oneLine(redact.String(uri)), Problem: "not a datastore output path",
+		return DataOutput{}, &inputs.ValidationError{Value: names.OneLine(redact.String(uri)), Problem: "not a datastore output path",
 			Fix: "use azureml://datastores/<datastore>/paths/<path> or <datastore ARM id>/paths/<path>; outputs go to Blob datastores only"}
 	}
 	o := DataOutput{datastore: p.Datastore, path: p.Path, uri: uri, kind: inputs.KindURIFolder}
@@ -152,30 +152,23 @@ func (o DataOutput) Validate() error {
 		return nil
 	}
 	if o.datastore == "" {
-		return &inputs.ValidationError{Value: oneLine(o.path), Problem: "the output has a path but no datastore", Fix: "name the Blob datastore, for example workspaceblobstore"}
+		return &inputs.ValidationError{Value: names.OneLine(o.path), Problem: "the output has a path but no datastore", Fix: "name the Blob datastore, for example workspaceblobstore"}
 	}
 	if strings.IndexFunc(o.datastoreID, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return &inputs.ValidationError{Value: oneLine(o.datastoreID), Problem: "the datastore id contains white space or a control character", Fix: "copy the datastore's ARM id again; none of its parts contains spaces"}
+		return &inputs.ValidationError{Value: names.OneLine(o.datastoreID), Problem: "the datastore id contains white space or a control character", Fix: "copy the datastore's ARM id again; none of its parts contains spaces"}
 	}
-	if err := inputs.ValidateDatastoreName(o.datastore); err != nil {
-		return err
+	if p := names.DatastoreName(o.datastore); p != nil {
+		return &inputs.ValidationError{Value: p.Value, Problem: p.Problem, Fix: p.Fix}
 	}
 	if o.path == "" {
 		return &inputs.ValidationError{Value: o.datastore, Problem: "the output names a datastore but no path", Fix: "give a unique path inside the datastore, or use outputs.Default() for the service's default location"}
 	}
 	if o.kind == inputs.KindURIFile && strings.HasSuffix(o.path, "/") {
-		return &inputs.ValidationError{Value: oneLine(o.path), Problem: "a uri_file output path names a file but ends with /",
+		return &inputs.ValidationError{Value: names.OneLine(o.path), Problem: "a uri_file output path names a file but ends with /",
 			Fix: "give the file name, e.g. " + strings.TrimRight(o.path, "/") + "/predictions.csv, or use Folder()"}
 	}
-	return inputs.ValidateDatastorePath(o.path)
-}
-
-// oneLine escapes control characters and invalid UTF-8 in a value shown in an
-// error, so the error stays one line.
-func oneLine(s string) string {
-	if utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
+	if p := names.DatastorePath(o.path); p != nil {
+		return &inputs.ValidationError{Value: p.Value, Problem: p.Problem, Fix: p.Fix}
 	}
-	q := strconv.Quote(s)
-	return q[1 : len(q)-1]
+	return nil
 }

@@ -234,7 +234,7 @@ func TestFaults(t *testing.T) {
 			assert.Len(t, w.Jobs(), 2, "the reset came after the job was created")
 
 			w.InjectFault(fake.Fault{Route: fake.RouteGetJob, Times: 2, Status: http.StatusServiceUnavailable})
-			_, err = c.Job(ctx, job.Name(), nil)
+			_, err = c.GetJob(ctx, job.Name(), nil)
 			require.NoError(t, err, "azcore's retry policy rides over two 503s")
 
 			w.InjectFault(fake.Fault{Route: fake.RouteGetBatchEndpoint, PathContains: "/batchEndpoints/other", Times: -1, Status: 404, Code: "NotFound"})
@@ -325,7 +325,7 @@ func TestStartWorkspace(t *testing.T) {
 
 			require.NoError(t, w.Close())
 			require.NoError(t, w.Close(), "Close is idempotent")
-			_, err = w.Client().Job(ctx, job.Name(), nil)
+			_, err = w.Client().GetJob(ctx, job.Name(), nil)
 			assert.ErrorIs(t, err, syscall.ECONNREFUSED, "the workspace no longer serves after Close")
 		})
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/internal/emulator"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
 // Route names a kind of request the fake serves, for fault injection and inspection.
@@ -127,8 +128,8 @@ type Invocation struct {
 	Deployment string
 	// RepeatabilityID is the repeatability_request-id header (or Repeatability-Request-ID).
 	RepeatabilityID string
-	// Request is the body decoded back into the request a client would send
-	// it for; nil when it could not be decoded (see ParseError).
+	// Request is the request the body describes, decoded as the client encodes
+	// it (keys in any casing); nil when it could not be decoded (see ParseError).
 	Request *batchendpoint.InvokeRequest
 	// ParseError is why the body could not be decoded.
 	ParseError error
@@ -153,7 +154,12 @@ func (w *Workspace) Invocations() []Invocation {
 		if _, p, ok := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(r.URL, "https://"), "http://"), "/"); ok {
 			inv.Endpoint, _, _ = strings.Cut(p, "/")
 		}
-		inv.Request, inv.ParseError = batchendpoint.ParseInvokeBody(r.Body)
+		if b, err := wire.DecodeInvocation(r.Body); err != nil {
+			inv.ParseError = err
+		} else {
+			inv.Request = &batchendpoint.InvokeRequest{Input: b.Input, Inputs: b.Inputs, Outputs: b.Outputs,
+				ExperimentName: b.ExperimentName, JobName: b.JobName, Settings: (*batchendpoint.JobSettings)(b.Settings)}
+		}
 		out[i] = inv
 	}
 	return out

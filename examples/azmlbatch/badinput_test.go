@@ -30,7 +30,7 @@ var goName = regexp.MustCompile(`\b[A-Z][A-Za-z]*\(\)|\b(InvokeRequest|JobSettin
 // badRow is one bad invocation. Exactly one of req, yaml/sets, args is used:
 //   - req: a library value sent with Client.Invoke to endpoint (default "heart-classifier");
 //   - yaml (a file written to a temp dir, read by LoadInvokeFile) and/or sets
-//     (--set assignments; ParseInvokeFile(nil, "", sets) when there is no yaml),
+//     (--set assignments; ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: sets}) when there is no yaml),
 //     the resulting request then sent with Invoke;
 //   - args: the azmlbatch command line, run in-process.
 type badRow struct {
@@ -354,7 +354,7 @@ func libError(ctx context.Context, client *batchendpoint.Client, dir string, i i
 		}
 		req = f.Request
 	default:
-		f, err := batchendpoint.ParseInvokeFile(nil, "", r.sets)
+		f, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: r.sets})
 		if err != nil {
 			return err
 		}

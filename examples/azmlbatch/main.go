@@ -166,7 +166,7 @@ func (c cli) request() (endpoint string, req batchendpoint.InvokeRequest, err er
 	case c.file != "":
 		f, err = batchendpoint.LoadInvokeFile(c.file, &batchendpoint.LoadInvokeFileOptions{Sets: c.sets})
 	case len(c.sets) > 0:
-		f, err = batchendpoint.ParseInvokeFile(nil, "", c.sets)
+		f, err = batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: c.sets})
 	}
 	if err != nil {
 		return "", req, err

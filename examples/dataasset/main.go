@@ -60,9 +60,9 @@ func run(ctx context.Context, e *demo.Env) error {
 	fmt.Fprintf(e.Out, "DATA_ASSET_ID=%s\n", id)
 
 	// 1. --set: the input key is heart_data (hyphens become underscores).
-	withSet, err := batchendpoint.ParseInvokeFile(nil, "", []string{
+	withSet, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{
 		"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + id,
-	})
+	}})
 	if err != nil {
 		return err
 	}

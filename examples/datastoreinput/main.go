@@ -30,7 +30,7 @@ func run(ctx context.Context, e *demo.Env) error {
 	if err != nil {
 		return err
 	}
-	cc, err := demo.DatastoreContainer(ds, e.Cred, e.StorageOptions)
+	cc, err := demo.DatastoreContainer(ds.Datastore, e.Cred, e.StorageOptions)
 	if err != nil {
 		return err
 	}
@@ -42,9 +42,9 @@ func run(ctx context.Context, e *demo.Env) error {
 	fmt.Fprintf(e.Out, "INPUT_PATH=%s\n", inputPath)
 
 	// --set inputs.heart_data.type=uri_folder inputs.heart_data.path=$INPUT_PATH
-	withSet, err := batchendpoint.ParseInvokeFile(nil, "", []string{
+	withSet, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{
 		"inputs.heart_data.type=uri_folder", "inputs.heart_data.path=" + inputPath,
-	})
+	}})
 	if err != nil {
 		return err
 	}

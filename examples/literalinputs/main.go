@@ -49,13 +49,13 @@ func run(ctx context.Context, e *demo.Env) error {
 	}
 
 	// The same kind of request from inputs.yml, and from --set alone.
-	fromFile, err := batchendpoint.ParseInvokeFile([]byte(inputsYML), "inputs.yml", nil)
+	fromFile, err := batchendpoint.ParseInvokeFile([]byte(inputsYML), &batchendpoint.ParseInvokeFileOptions{Filename: "inputs.yml"})
 	if err != nil {
 		return err
 	}
-	fromSet, err := batchendpoint.ParseInvokeFile(nil, "", []string{
+	fromSet, err := batchendpoint.ParseInvokeFile(nil, &batchendpoint.ParseInvokeFileOptions{Sets: []string{
 		`inputs.score_mode.type=string`, `inputs.score_mode.default=append`,
-	})
+	}})
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func (w *walk) uploadToDatastore(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	cc, err := demo.DatastoreContainer(ds, w.t.cred, w.t.storageOpts)
+	cc, err := demo.DatastoreContainer(ds.Datastore, w.t.cred, w.t.storageOpts)
 	if err != nil {
 		return err
 	}

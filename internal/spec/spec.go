@@ -2,32 +2,22 @@ package spec
 
 import (
 	"fmt"
-	"github.com/azmlbatch/azmlbatch/internal/localfs"
 	"io"
-	"time"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/localfs"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
-// Settings are the model-deployment overrides that --set offers. A nil field
-// (or an empty OutputFileName) leaves the deployment's own setting in place.
-type Settings struct {
-	// OutputFileName is output_file_name: the name of the predictions file.
-	OutputFileName string
-	// MiniBatchSize is mini_batch_size: files per mini-batch (at least 1).
-	MiniBatchSize *int64
-	// InstanceCount is compute.instance_count: nodes to run on (at least 1).
-	InstanceCount *int32
-	// ErrorThreshold is error_threshold: failed files tolerated, -1 for no limit.
-	ErrorThreshold *int32
-	// MaxRetries is retry_settings.max_retries: retries of a failed mini-batch.
-	MaxRetries *int32
-	// RetryTimeout is retry_settings.timeout: the time a mini-batch may take, given
-	// as whole seconds (as az ml's schema takes it), a Go duration (30s) or an
-	// ISO-8601 duration (PT30S).
-	RetryTimeout *time.Duration
-}
+// Settings are the model-deployment overrides that --set offers, in the codec's
+// shape (the fields of batchendpoint.JobSettings): output_file_name,
+// mini_batch_size (at least 1), compute.instance_count (at least 1),
+// error_threshold (-1 for no limit), retry_settings.max_retries and
+// retry_settings.timeout (whole seconds as az ml's schema takes it, a Go duration
+// such as 30s, or an ISO-8601 duration such as PT30S). A nil field (or an empty
+// OutputFileName) leaves the deployment's own setting in place.
+type Settings = wire.Settings
 
 // Spec is what an inputs file and --set assignments describe: the target, the
 // named inputs and outputs, and the overrides.

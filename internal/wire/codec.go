@@ -1,0 +1,390 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/isoduration"
+	"github.com/azmlbatch/azmlbatch/outputs"
+)
+
+// The codec: typed values of the inputs and outputs packages to and from the
+// bodies above. batchendpoint's InvokeRequest and JobDetails are thin copies of
+// Invocation and Details, so this package needs no import of batchendpoint.
+
+// SingleInputKey is the key of Invocation.Input in the resolved map of
+// EncodeInvocation; the body sends it under "UriFolder"/"UriFile".
+const SingleInputKey = ""
+
+// Invocation is the part of a batchendpoint.InvokeRequest that goes into the body.
+type Invocation struct {
+	Input          inputs.Input
+	Inputs         map[string]inputs.Input
+	Outputs        map[string]outputs.DataOutput
+	ExperimentName string
+	JobName        string
+	Settings       *Settings
+}
+
+// Settings has the fields of batchendpoint.JobSettings, in the same order, so
+// that each converts to the other.
+type Settings struct {
+	OutputFileName string
+	MiniBatchSize  *int64
+	InstanceCount  *int32
+	ErrorThreshold *int32
+	MaxRetries     *int32
+	RetryTimeout   *time.Duration
+}
+
+// Empty reports whether s overrides nothing.
+func (s *Settings) Empty() bool {
+	return s.OutputFileName == "" && s.MiniBatchSize == nil && s.InstanceCount == nil && s.ErrorThreshold == nil && s.MaxRetries == nil && s.RetryTimeout == nil
+}
+
+// Resolved is an input whose location the client had to look up or create (a
+// data asset by label, an uploaded local path).
+type Resolved struct {
+	URI  string
+	Kind inputs.Kind
+}
+
+// EncodeInvocation builds the data-plane invoke body. resolved holds the
+// locations found by the client, keyed by input name (SingleInputKey for Input).
+func EncodeInvocation(r *Invocation, ws armid.Workspace, resolved map[string]Resolved) (*BatchJobResource, error) {
+	job := BatchJob{}
+	add := func(key, name string, in inputs.Input) error {
+		ji, err := encodeInput(name, in, ws, resolved)
+		if err != nil {
+			return err
+		}
+		if key == SingleInputKey {
+			key = ji.JobInputType // "UriFolder" / "UriFile", as azure-ai-ml names the single input
+		}
+		if job.InputData == nil {
+			job.InputData = map[string]JobInput{}
+		}
+		job.InputData[key] = ji
+		return nil
+	}
+	if r.Input != nil {
+		if err := add(SingleInputKey, SingleInputKey, r.Input); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Inputs)) {
+		if err := add(name, name, r.Inputs[name]); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Outputs)) {
+		if job.OutputData == nil {
+			job.OutputData = map[string]JobOutput{}
+		}
+		job.OutputData[name] = encodeOutput(r.Outputs[name], ws)
+	}
+	if r.ExperimentName != "" {
+		job.Properties = map[string]string{"experimentName": r.ExperimentName}
+	}
+	job.Name = r.JobName
+	if s := r.Settings; s != nil {
+		job.OutputFileName = s.OutputFileName
+		job.MiniBatchSize = s.MiniBatchSize
+		job.ErrorThreshold = s.ErrorThreshold
+		if s.InstanceCount != nil {
+			// azure-ai-ml always adds isLocal:true next to instanceCount (its
+			// ComputeConfiguration defaults target to "local"); the service ignores it.
+			// Sent for byte-compatibility with the official tools (README.md, "Invoke body").
+			isLocal := true
+			job.Compute = &Compute{InstanceCount: s.InstanceCount, IsLocal: &isLocal}
+		}
+		if s.MaxRetries != nil || s.RetryTimeout != nil {
+			job.RetrySettings = &RetrySettings{MaxRetries: s.MaxRetries}
+			if s.RetryTimeout != nil {
+				job.RetrySettings.Timeout = isoduration.Format(*s.RetryTimeout)
+			}
+		}
+	}
+	return &BatchJobResource{Properties: job}, nil
+}
+
+func encodeInput(name string, in inputs.Input, ws armid.Workspace, resolved map[string]Resolved) (JobInput, error) {
+	field := "inputs." + name
+	if name == SingleInputKey {
+		field = "Input"
+	}
+	data := func(uri string, k inputs.Kind, m inputs.Mode) JobInput {
+		return JobInput{URI: uri, Mode: string(m), JobInputType: NormalizeInputType(string(k))}
+	}
+	if res, ok := resolved[name]; ok {
+		var mode inputs.Mode
+		if mi, ok := in.(interface{ Mode() inputs.Mode }); ok {
+			mode = mi.Mode()
+		}
+		return data(res.URI, res.Kind, mode), nil
+	}
+	switch x := in.(type) {
+	case inputs.StorageURLInput:
+		return data(x.URL(), x.Kind(), x.Mode()), nil
+	case inputs.DatastoreInput:
+		return data(x.URI(), x.Kind(), x.Mode()), nil
+	case inputs.DataAssetInput:
+		switch {
+		case x.ARMID() != "":
+			return data(x.ARMID(), x.Kind(), x.Mode()), nil
+		case x.URI() != "":
+			return data(x.URI(), x.Kind(), x.Mode()), nil
+		case x.IsLatest():
+			return JobInput{}, &inputs.ValidationError{Field: field, Value: x.String(), Problem: "the latest version of the data asset must be looked up first", Fix: "invoke through a Client, or give an explicit version"}
+		}
+		// Built locally, no request, as azure-ai-ml does.
+		return data(ws.DataVersionID(x.Name(), x.Version()), x.Kind(), x.Mode()), nil
+	case inputs.LocalPathInput:
+		return JobInput{}, &inputs.ValidationError{Field: field, Value: x.Path(), Problem: "a local path must be uploaded first", Fix: "invoke through a Client, which uploads it to the default datastore"}
+	case inputs.LiteralInput:
+		v := x.Value()
+		return JobInput{Value: &v, JobInputType: InputLiteral}, nil
+	case inputs.ModelInput:
+		uri := x.Ref()
+		if x.Name() != "" {
+			uri = ws.ModelVersionID(x.Name(), x.Version())
+		}
+		return data(uri, x.Kind(), x.Mode()), nil
+	}
+	return JobInput{}, &inputs.ValidationError{Field: field, Problem: fmt.Sprintf("unsupported input type %T", in), Fix: "build inputs with the inputs package"}
+}
+
+func encodeOutput(o outputs.DataOutput, ws armid.Workspace) JobOutput {
+	jo := JobOutput{Mode: string(o.Mode()), JobOutputType: NormalizeInputType(string(o.Kind()))}
+	switch {
+	case o.URI() != "":
+		jo.URI = o.URI()
+	case o.IsDefault():
+	case o.DatastoreID() != "":
+		jo.URI = o.DatastoreID() + "/paths/" + o.Path()
+	default:
+		jo.URI = ws.DatastoreID(o.DatastoreName()) + "/paths/" + o.Path()
+	}
+	return jo
+}
+
+// DecodeInvocation decodes an invoke body (the JSON POSTed to a scoring URI).
+// Keys may use any casing: the camelCase the Python tools send and the
+// PascalCase of the REST docs decode to the same request. A body whose only
+// input is keyed UriFolder or UriFile decodes into Input.
+func DecodeInvocation(data []byte) (*Invocation, error) {
+	var body BatchJobResource
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("invoke body: %w", err)
+	}
+	p := body.Properties
+	r := &Invocation{JobName: p.Name}
+	if exp, ok := Find(p.Properties, "experimentName"); ok {
+		r.ExperimentName = exp
+	}
+	for key, ji := range p.InputData {
+		in, err := decodeInput(ji)
+		if err != nil {
+			return nil, withField(err, "inputs."+key)
+		}
+		t := NormalizeInputType(ji.JobInputType)
+		if len(p.InputData) == 1 && (t == InputURIFolder || t == InputURIFile) && strings.EqualFold(key, t) {
+			r.Input = in
+			continue
+		}
+		if r.Inputs == nil {
+			r.Inputs = map[string]inputs.Input{}
+		}
+		r.Inputs[key] = in
+	}
+	for key, jo := range p.OutputData {
+		o, err := outputs.Parse(jo.URI)
+		if err != nil {
+			return nil, withField(err, "outputs."+key)
+		}
+		k, err := kindFromWire(jo.JobOutputType)
+		if err != nil {
+			return nil, withField(err, "outputs."+key)
+		}
+		if r.Outputs == nil {
+			r.Outputs = map[string]outputs.DataOutput{}
+		}
+		r.Outputs[key] = o.WithKind(k).WithMode(outputs.Mode(jo.Mode))
+	}
+	s := Settings{OutputFileName: p.OutputFileName, MiniBatchSize: p.MiniBatchSize, ErrorThreshold: p.ErrorThreshold}
+	if p.Compute != nil {
+		s.InstanceCount = p.Compute.InstanceCount
+	}
+	if rs := p.RetrySettings; rs != nil {
+		s.MaxRetries = rs.MaxRetries
+		if rs.Timeout != "" {
+			d, err := isoduration.Parse(rs.Timeout)
+			if err != nil {
+				return nil, &inputs.ValidationError{Field: "retrySettings.timeout", Value: rs.Timeout, Problem: "not an ISO-8601 duration", Fix: "use a form such as PT30S"}
+			}
+			s.RetryTimeout = &d
+		}
+	}
+	if !s.Empty() {
+		r.Settings = &s
+	}
+	return r, nil
+}
+
+func withField(err error, field string) error {
+	if ve, ok := errors.AsType[*inputs.ValidationError](err); ok && ve == err {
+		return ve.WithField(field)
+	}
+	return fmt.Errorf("%s: %w", field, err)
+}
+
+func kindFromWire(t string) (inputs.Kind, error) {
+	switch NormalizeInputType(t) {
+	case InputURIFolder:
+		return inputs.KindURIFolder, nil
+	case InputURIFile:
+		return inputs.KindURIFile, nil
+	case InputMLFlowModel:
+		return inputs.KindMLFlowModel, nil
+	case InputCustomModel:
+		return inputs.KindCustomModel, nil
+	case InputTritonModel:
+		return inputs.KindTritonModel, nil
+	case InputLiteral:
+		return inputs.KindString, nil
+	case InputMLTable:
+		return "", &inputs.ValidationError{Value: t, Problem: "MLTable inputs aren't supported by batch endpoints", Fix: "use uri_folder or uri_file"}
+	}
+	return "", &inputs.ValidationError{Value: t, Problem: "unknown job input/output type", Fix: "use UriFolder, UriFile, Literal or a model type"}
+}
+
+// KindOf maps a reported input/output type, in any spelling (UriFolder,
+// uri_folder), to a Kind; unknown types map to "".
+func KindOf(t string) inputs.Kind {
+	k, _ := kindFromWire(t)
+	return k
+}
+
+func decodeInput(ji JobInput) (inputs.Input, error) {
+	k, err := kindFromWire(ji.JobInputType)
+	if err != nil {
+		return nil, err
+	}
+	if NormalizeInputType(ji.JobInputType) == InputLiteral {
+		if ji.Value == nil {
+			return nil, &inputs.ValidationError{Problem: "a literal input has no value", Fix: "add \"value\""}
+		}
+		return inputs.String(*ji.Value), nil
+	}
+	return inputs.Parse(ji.URI, &inputs.ParseOptions{Type: k, Mode: inputs.Mode(ji.Mode)})
+}
+
+// Details is what a job body reports, the same from a data-plane and an ARM job;
+// batchendpoint copies it into JobDetails.
+type Details struct {
+	Name, ID, DisplayName, Status string
+	StudioURL, TrackingURL        string
+	ExperimentName, Deployment    string
+	Inputs, Outputs               map[string]IO
+	Tags, Properties              map[string]string
+	CreatedAt, LastModifiedAt     time.Time
+	CreatedBy, LastModifiedBy     string
+}
+
+// IO is an input or output as a job reports it; Value is set for literals only.
+type IO struct {
+	Kind             inputs.Kind
+	URI, Value, Mode string
+}
+
+// Details decodes a data-plane job resource.
+func (r *BatchJobResource) Details() Details {
+	p := r.Properties
+	d := Details{Name: r.Name, ID: r.ID, DisplayName: p.Name, Status: p.Status, Tags: p.Tags, Properties: p.Properties}
+	if e, ok := Find(p.InteractionEndpoints, "Studio"); ok {
+		d.StudioURL = e.Endpoint
+	}
+	if e, ok := Find(p.InteractionEndpoints, "Tracking"); ok {
+		d.TrackingURL = e.Endpoint
+	}
+	d.Deployment, _ = Find(p.Tags, "azureml.deploymentname")
+	if exp, ok := Find(p.Properties, "experimentName"); ok {
+		d.ExperimentName = exp
+	}
+	d.Inputs = convertMap(p.InputData, func(in JobInput) IO {
+		io := IO{Kind: KindOf(in.JobInputType), URI: in.URI, Mode: in.Mode}
+		if in.Value != nil {
+			io.Value = *in.Value
+		}
+		return io
+	})
+	d.Outputs = convertMap(p.OutputData, func(o JobOutput) IO {
+		return IO{Kind: KindOf(o.JobOutputType), URI: o.URI, Mode: o.Mode}
+	})
+	d.setSystemData(r.SystemData)
+	return d
+}
+
+// Details decodes an ARM job (Jobs_Get); ARM spells types in snake_case.
+func (j *Job) Details() Details {
+	p := j.Properties
+	d := Details{Name: j.Name, ID: j.ID, DisplayName: p.DisplayName, Status: p.Status, ExperimentName: p.ExperimentName, Tags: p.Tags, Properties: p.Properties}
+	if s, ok := Find(p.Services, "Studio"); ok {
+		d.StudioURL = s.Endpoint
+	}
+	if s, ok := Find(p.Services, "Tracking"); ok {
+		d.TrackingURL = s.Endpoint
+	}
+	d.Deployment, _ = Find(p.Tags, "azureml.deploymentname")
+	d.Inputs = convertMap(p.Inputs, func(in ARMJobInput) IO {
+		return IO{Kind: KindOf(in.JobInputType), URI: in.URI, Value: in.Value, Mode: in.Mode}
+	})
+	d.Outputs = convertMap(p.Outputs, func(o ARMJobOutput) IO {
+		return IO{Kind: KindOf(o.JobOutputType), URI: o.URI, Mode: o.Mode}
+	})
+	d.setSystemData(j.SystemData)
+	return d
+}
+
+func (d *Details) setSystemData(sd *SystemData) {
+	if sd == nil {
+		return
+	}
+	d.CreatedBy, d.LastModifiedBy = sd.CreatedBy, sd.LastModifiedBy
+	d.CreatedAt = ParseTime(sd.CreatedAt)
+	d.LastModifiedAt = ParseTime(sd.LastModifiedAt)
+}
+
+// ParseTime reads the service's timestamps, which carry up to 7 fractional
+// digits; "" or a malformed value is the zero time.
+func ParseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// convertMap converts the values of m; nil for an empty m.
+func convertMap[S, D any](m map[string]S, f func(S) D) map[string]D {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]D, len(m))
+	for k, v := range m {
+		out[k] = f(v)
+	}
+	return out
+}
