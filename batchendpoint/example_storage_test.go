@@ -63,7 +63,7 @@ func ExampleClient_NewListJobsPager() {
 }
 
 // Downloads the "score" output of a finished job into ./scores.
-func ExampleClient_DownloadOutputs() {
+func ExampleJob_DownloadOutputs() {
 	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
 		log.Fatal(err)
@@ -80,7 +80,7 @@ func ExampleClient_DownloadOutputs() {
 	if _, err := job.Wait(ctx, nil); err != nil {
 		log.Fatal(err)
 	}
-	res, err := client.DownloadOutputs(ctx, job, "score", "scores", nil)
+	res, err := job.DownloadOutputs(ctx, "scores", &batchendpoint.DownloadOutputsOptions{OutputName: "score"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package batchendpoint
 import (
 	"context"
 	"fmt"
-	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/azmlbatch/azmlbatch/internal/localdata"
+	"github.com/azmlbatch/azmlbatch/internal/wire"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -207,7 +209,7 @@ func testUploadChangedFile(t *testing.T, st *stStorage) {
 			root := filepath.Join(t.TempDir(), "data")
 			writeFiles(t, root, 6, 100)
 			target := filepath.Join(root, "f0002.csv")
-			before, err := scanLocal(context.Background(), root)
+			before, err := localdata.Scan(context.Background(), root)
 			require.NoError(t, err)
 
 			hook := func(p string) {
@@ -216,25 +218,25 @@ func testUploadChangedFile(t *testing.T, st *stStorage) {
 				}
 			}
 			if tc.sent {
-				uploadSentHook = hook
+				localdata.Hooks.UploadSent = hook
 			} else {
-				uploadOpenHook = hook
+				localdata.Hooks.UploadOpen = hook
 			}
 			_, err = c.uploadLocal(context.Background(), inputs.LocalPath(root), nil)
-			uploadOpenHook, uploadSentHook = nil, nil
-			var ce *localChangedError
+			localdata.Hooks.UploadOpen, localdata.Hooks.UploadSent = nil, nil
+			var ce *localdata.ChangedError
 			require.ErrorAs(t, err, &ce)
-			assert.Equal(t, target, ce.path)
+			assert.Equal(t, target, ce.Path)
 			assert.Contains(t, err.Error(), "the local file "+target+" changed while")
 			assert.Contains(t, err.Error(), "retry")
 			assert.Zero(t, markedBlobs(t, st, cont, "LocalUpload/"), "nothing is marked completed under the old hash")
 			if !tc.sent {
-				assert.NotContains(t, st.blobs(t, cont, "LocalUpload/"), "LocalUpload/"+before.hash+"/data/f0002.csv", "the changed file is not sent")
+				assert.NotContains(t, st.blobs(t, cont, "LocalUpload/"), "LocalUpload/"+before.Hash+"/data/f0002.csv", "the changed file is not sent")
 			}
 
 			uri, err := c.uploadLocal(context.Background(), inputs.LocalPath(root), nil)
 			require.NoError(t, err)
-			assert.NotContains(t, uri, before.hash, "the retry uploads under the new content's hash")
+			assert.NotContains(t, uri, before.Hash, "the retry uploads under the new content's hash")
 			assert.Equal(t, 1, markedBlobs(t, st, cont, "LocalUpload/"))
 		})
 	}
@@ -283,7 +285,7 @@ func testDownloadCancel(t *testing.T, st *stStorage) {
 	var res DownloadOutputsResponse
 	err = runBounded(t, func() error {
 		var err error
-		res, err = c.DownloadOutputs(cctx, h, "score", dir, &DownloadOutputsOptions{Concurrency: workers})
+		res, err = h.DownloadOutputs(cctx, dir, &DownloadOutputsOptions{OutputName: "score", Concurrency: workers})
 		return err
 	})
 	latency := p.latency()
@@ -318,9 +320,10 @@ func testDownloadCancel(t *testing.T, st *stStorage) {
 		require.NoError(t, os.WriteFile(dest, []byte("earlier"), 0o644))
 		cctx, cancel := context.WithCancel(ctx)
 		var tmp string
-		downloadTempHook = func(p string) { tmp = p; cancel() }
-		defer func() { downloadTempHook = nil }()
-		_, err = store.downloadFile(cctx, "azureml/jobc/score/part00/f0000.csv", dest)
+		localdata.Hooks.DownloadTemp = func(p string) { tmp = p; cancel() }
+		defer func() { localdata.Hooks.DownloadTemp = nil }()
+		one := []localdata.Blob{{Name: "azureml/jobc/score/part00/f0000.csv", Rel: filepath.Base(dest)}}
+		_, _, err = store.Download(cctx, one, filepath.Dir(dest), 1)
 		require.ErrorIs(t, err, context.Canceled)
 		b, err := os.ReadFile(dest)
 		require.NoError(t, err)
@@ -331,7 +334,7 @@ func testDownloadCancel(t *testing.T, st *stStorage) {
 		require.NoError(t, err)
 		assert.Len(t, entries, 1)
 
-		n, err := store.downloadFile(ctx, "azureml/jobc/score/part00/f0000.csv", dest)
+		_, n, err := store.Download(ctx, one, filepath.Dir(dest), 1)
 		require.NoError(t, err)
 		b, err = os.ReadFile(dest)
 		require.NoError(t, err)

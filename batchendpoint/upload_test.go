@@ -3,7 +3,6 @@ package batchendpoint
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -27,6 +26,7 @@ import (
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/azurite"
 	"github.com/azmlbatch/azmlbatch/internal/azurite/azuritetest"
+	"github.com/azmlbatch/azmlbatch/internal/localdata"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -179,9 +179,9 @@ func testUploadFolderOnce(t *testing.T, st *stStorage) {
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 		total += int64(len(content))
 	}
-	tree, err := scanLocal(context.Background(), root)
+	tree, err := localdata.Scan(context.Background(), root)
 	require.NoError(t, err)
-	prefix := "LocalUpload/" + tree.hash + "/batch/"
+	prefix := "LocalUpload/" + tree.Hash + "/batch/"
 	wantURI := "azureml://datastores/workspaceblobstore/paths/" + prefix
 
 	// First invoke: every file is uploaded, then the marker is set.
@@ -232,13 +232,13 @@ func testUploadFile(t *testing.T, st *stStorage) {
 	c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, &ClientOptions{UploadConcurrency: 2})
 	file := filepath.Join(t.TempDir(), "heart.csv")
 	require.NoError(t, os.WriteFile(file, []byte("age,sex\n63,1\n"), 0o644))
-	tree, err := scanLocal(context.Background(), file)
+	tree, err := localdata.Scan(context.Background(), file)
 	require.NoError(t, err)
 
 	var p progressLog
 	uri, err := c.uploadLocal(ctx, inputs.LocalPath(file), p.add)
 	require.NoError(t, err)
-	name := "LocalUpload/" + tree.hash + "/heart.csv"
+	name := "LocalUpload/" + tree.Hash + "/heart.csv"
 	assert.Equal(t, "azureml://datastores/workspaceblobstore/paths/"+name, uri)
 	assert.Equal(t, 2, counter.get("PUT", st.host))
 	got := st.blobs(t, cont, "LocalUpload/")
@@ -341,31 +341,6 @@ func testUploadCredentialKinds(t *testing.T, st *stStorage) {
 	}
 }
 
-func TestBlobStoreScrub(t *testing.T) {
-	const sasToken = "sv=2025-01-01&sp=rw&sig=S3CRETSIG%3D"
-	tests := []struct {
-		name   string
-		secret string
-		err    error
-	}{
-		{name: "transport error with SAS URL", secret: sasToken,
-			err: &url.Error{Op: "Put", URL: "https://acct.blob.core.windows.net/c/b?" + sasToken, Err: io.ErrUnexpectedEOF}},
-		{name: "wrapped transport error", secret: sasToken,
-			err: fmt.Errorf("upload: %w", &url.Error{Op: "Put", URL: "https://a/c/b?" + sasToken, Err: io.EOF})},
-		{name: "key in a message", secret: "S3CRETKEY==", err: errors.New("odd failure with key S3CRETKEY==")},
-		{name: "sig in a message without a known secret", err: errors.New("GET https://a/c?sig=S3CRETSIG%3D failed")},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := (&blobStore{secret: tc.secret}).scrub(tc.err)
-			require.Error(t, err)
-			assert.NotContains(t, err.Error(), "S3CRET")
-			assert.NotContains(t, fmt.Sprintf("%+v", err), "S3CRET")
-		})
-	}
-	assert.NoError(t, (&blobStore{}).scrub(nil))
-}
-
 func mustParseQuery(t *testing.T, q string) url.Values {
 	t.Helper()
 	v, err := url.ParseQuery(q)
@@ -376,9 +351,9 @@ func mustParseQuery(t *testing.T, q string) url.Values {
 func testUploadMarker(t *testing.T, st *stStorage) {
 	ctx := context.Background()
 	dir := writeTree(t, map[string]string{"x/a.txt": "a", "x/b.txt": "b"})
-	tree, err := scanLocal(context.Background(), filepath.Join(dir, "x"))
+	tree, err := localdata.Scan(context.Background(), filepath.Join(dir, "x"))
 	require.NoError(t, err)
-	indicator := "LocalUpload/" + tree.hash + "/x/a.txt"
+	indicator := "LocalUpload/" + tree.Hash + "/x/a.txt"
 	tests := []struct {
 		name     string
 		metadata map[string]*string // on a pre-existing indicator blob
@@ -459,9 +434,9 @@ func testCreateDataAssetLocal(t *testing.T, st *stStorage) {
 	dir := writeTree(t, map[string]string{"heart-data.yml": heartDataYML, "data/heart-1.csv": "age\n63\n", "data/heart-2.csv": "age\n37\n"})
 	spec, err := LoadDataAssetSpec(filepath.Join(dir, "heart-data.yml"))
 	require.NoError(t, err)
-	tree, err := scanLocal(context.Background(), filepath.Join(dir, "data"))
+	tree, err := localdata.Scan(context.Background(), filepath.Join(dir, "data"))
 	require.NoError(t, err)
-	wantURI := "azureml://datastores/workspaceblobstore/paths/LocalUpload/" + tree.hash + "/data/"
+	wantURI := "azureml://datastores/workspaceblobstore/paths/LocalUpload/" + tree.Hash + "/data/"
 
 	for i, version := range []string{"1", "2"} {
 		var p progressLog
@@ -479,7 +454,7 @@ func testCreateDataAssetLocal(t *testing.T, st *stStorage) {
 	}
 	require.Len(t, puts, 2)
 	assert.JSONEq(t, `{"properties":{"dataType":"uri_folder","dataUri":"`+wantURI+`","description":"An unlabeled data asset for heart classification.","isAnonymous":false}}`, string(puts[0].Body))
-	assert.Len(t, st.blobs(t, cont, "LocalUpload/"+tree.hash+"/data/"), 2)
+	assert.Len(t, st.blobs(t, cont, "LocalUpload/"+tree.Hash+"/data/"), 2)
 	assert.Equal(t, 3, counter.get("PUT", st.host), "2 files + marker, once")
 }
 
