@@ -104,6 +104,19 @@ func (u *uploadWorkspace) metadata(t *testing.T, name string) map[string]string 
 	return md
 }
 
+// marked counts the blobs under prefix in the default datastore that carry
+// upload_status=completed.
+func (u *uploadWorkspace) marked(t *testing.T, prefix string) int {
+	t.Helper()
+	n := 0
+	for _, name := range u.w.ListBlobs(fake.DefaultDatastore, prefix) {
+		if u.metadata(t, name)["upload_status"] == "completed" {
+			n++
+		}
+	}
+	return n
+}
+
 // inputURI is the uri of the only input of the job.
 func (u *uploadWorkspace) inputURI(t *testing.T, job string) string {
 	t.Helper()
@@ -221,4 +234,43 @@ func TestUploadFile(t *testing.T) {
 	_, err = u.c.Invoke(ctx, "heart-ep", batchendpoint.InvokeRequest{Input: inputs.LocalPath(file).Folder()}, nil)
 	require.ErrorContains(t, err, "uri_folder was asked for")
 	assert.Equal(t, before, u.counter.sent())
+}
+
+// TestCreateDataAssetLocal: a data asset whose path is a local folder uploads
+// it once; the second version reuses the upload.
+func TestCreateDataAssetLocal(t *testing.T) {
+	ctx := context.Background()
+	u := newUploadWorkspace(t, nil)
+	const yml = `$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json
+name: heart-data
+description: An unlabeled data asset for heart classification.
+type: uri_folder
+path: data
+`
+	dir := t.TempDir()
+	for rel, content := range map[string]string{"heart-data.yml": yml, "data/heart-1.csv": "age\n63\n", "data/heart-2.csv": "age\n37\n"} {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	spec, err := batchendpoint.LoadDataAssetSpec(filepath.Join(dir, "heart-data.yml"))
+	require.NoError(t, err)
+	tree, err := localdata.Scan(ctx, filepath.Join(dir, "data"))
+	require.NoError(t, err)
+	wantURI := "azureml://datastores/workspaceblobstore/paths/LocalUpload/" + tree.Hash + "/data/"
+
+	for i, version := range []string{"1", "2"} {
+		var p progressEvents
+		da, err := u.c.CreateDataAsset(ctx, spec, &batchendpoint.CreateDataAssetOptions{UploadProgress: p.add})
+		require.NoError(t, err)
+		assert.Equal(t, batchendpoint.DataAsset{Name: "heart-data", Version: version, ID: u.w.DataAssetID("heart-data", version),
+			Kind: "uri_folder", Path: wantURI, Description: "An unlabeled data asset for heart classification.", Tags: da.Tags, CreatedAt: da.CreatedAt}, da)
+		assert.Empty(t, da.Tags, "the service answers tags {}")
+		assert.Equal(t, i == 1, p.last().Skipped, "the second create reuses the upload")
+	}
+	puts := u.w.Requests(fake.RoutePutDataVersion)
+	require.Len(t, puts, 2)
+	assert.JSONEq(t, `{"properties":{"dataType":"uri_folder","dataUri":"`+wantURI+`","description":"An unlabeled data asset for heart classification.","isAnonymous":false}}`, string(puts[0].Body))
+	assert.Len(t, u.w.ListBlobs(fake.DefaultDatastore, "LocalUpload/"+tree.Hash+"/data/"), 2)
+	assert.Equal(t, 3, u.counter.get("PUT", u.storage), "2 files + marker, once")
 }

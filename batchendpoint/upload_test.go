@@ -125,17 +125,14 @@ func (p *progressLog) last() UploadProgress {
 
 // TestAzuriteStorage runs the Azurite-backed scenarios that need this file's
 // hand-written ARM fake (see storagefake_test.go) on one Azurite instance; the
-// plain folder and file uploads run on the emulator (upload_fake_test.go).
+// plain folder, file and data asset uploads and the cancelled or disturbed
+// uploads run on the emulator (upload_fake_test.go, transfer_fake_test.go).
 func TestAzuriteStorage(t *testing.T) {
 	st := startSTStorage(t)
 	t.Run("credential kinds", func(t *testing.T) { testUploadCredentialKinds(t, st) })
 	t.Run("completed marker", func(t *testing.T) { testUploadMarker(t, st) })
 	t.Run("datastore types", func(t *testing.T) { testUploadDatastoreTypes(t, st) })
-	t.Run("data asset from heart-data.yml", func(t *testing.T) { testCreateDataAssetLocal(t, st) })
 	t.Run("download outputs", func(t *testing.T) { testDownloadOutputs(t, st) })
-	t.Run("upload cancelled", func(t *testing.T) { testUploadCancel(t, st) })
-	t.Run("upload of a large file cancelled", func(t *testing.T) { testUploadCancelLargeFile(t, st) })
-	t.Run("file changed between hash and upload", func(t *testing.T) { testUploadChangedFile(t, st) })
 	t.Run("download of 1,200 files cancelled", func(t *testing.T) { testDownloadCancel(t, st) })
 }
 
@@ -307,40 +304,6 @@ func testUploadDatastoreTypes(t *testing.T, st *stStorage) {
 			assert.Len(t, st.blobs(t, cont, "LocalUpload/"), 1)
 		})
 	}
-}
-
-func testCreateDataAssetLocal(t *testing.T, st *stStorage) {
-	ctx := context.Background()
-	cont := st.newContainer(t)
-	f := newSTFake(t)
-	f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
-	c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
-
-	dir := writeTree(t, map[string]string{"heart-data.yml": heartDataYML, "data/heart-1.csv": "age\n63\n", "data/heart-2.csv": "age\n37\n"})
-	spec, err := LoadDataAssetSpec(filepath.Join(dir, "heart-data.yml"))
-	require.NoError(t, err)
-	tree, err := localdata.Scan(context.Background(), filepath.Join(dir, "data"))
-	require.NoError(t, err)
-	wantURI := "azureml://datastores/workspaceblobstore/paths/LocalUpload/" + tree.Hash + "/data/"
-
-	for i, version := range []string{"1", "2"} {
-		var p progressLog
-		da, err := c.CreateDataAsset(ctx, spec, &CreateDataAssetOptions{UploadProgress: p.add})
-		require.NoError(t, err)
-		assert.Equal(t, DataAsset{Name: "heart-data", Version: version, ID: stWorkspace + "/data/heart-data/versions/" + version,
-			Kind: "uri_folder", Path: wantURI, Description: "An unlabeled data asset for heart classification.", CreatedAt: da.CreatedAt}, da)
-		assert.Equal(t, i == 1, p.last().Skipped, "the second create reuses the upload")
-	}
-	var puts []stReq
-	for _, r := range f.requests() {
-		if r.Method == "PUT" {
-			puts = append(puts, r)
-		}
-	}
-	require.Len(t, puts, 2)
-	assert.JSONEq(t, `{"properties":{"dataType":"uri_folder","dataUri":"`+wantURI+`","description":"An unlabeled data asset for heart classification.","isAnonymous":false}}`, string(puts[0].Body))
-	assert.Len(t, st.blobs(t, cont, "LocalUpload/"+tree.Hash+"/data/"), 2)
-	assert.Equal(t, 3, counter.get("PUT", st.host), "2 files + marker, once")
 }
 
 func TestBlobContainerURL(t *testing.T) {
