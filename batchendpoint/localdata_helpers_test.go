@@ -1,19 +1,17 @@
 package batchendpoint
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/azmlbatch/azmlbatch/internal/localdata"
 )
 
-// Helpers for the tests that drive local data through a Client; the tests of
-// scanning and hashing themselves are in internal/localdata.
+// Helpers for the internal tests that drive local data through a Client on
+// the hand-written ARM fake; scanning and hashing are tested in
+// internal/localdata, uploads through Invoke in upload_fake_test.go.
 
 // writeTree creates files (slash paths → content) under a new temp dir.
 func writeTree(t *testing.T, files map[string]string) string {
@@ -25,28 +23,6 @@ func writeTree(t *testing.T, files map[string]string) string {
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	}
 	return root
-}
-
-// bigTree writes n files of size bytes (sparse: reading them costs MD5 time,
-// not disk) in a new folder "big" and returns its path.
-func bigTree(t testing.TB, n int, size int64) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "big")
-	require.NoError(t, os.Mkdir(dir, 0o755))
-	for i := range n {
-		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("part%d.bin", i)))
-		require.NoError(t, err)
-		require.NoError(t, f.Truncate(size))
-		require.NoError(t, f.Close())
-	}
-	return dir
-}
-
-// setHashHook installs localdata.Hooks.HashChunk for one test.
-func setHashHook(t *testing.T, fn func(n int)) {
-	t.Helper()
-	localdata.Hooks.HashChunk = fn
-	t.Cleanup(func() { localdata.Hooks.HashChunk = nil })
 }
 
 // runBounded runs fn and fails the test if it takes longer than a bound that

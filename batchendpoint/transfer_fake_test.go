@@ -251,3 +251,54 @@ func TestUploadChangedFile(t *testing.T) {
 		})
 	}
 }
+
+// TestInvokeCancelDuringHashing: Invoke with a 128 MiB local folder, cancelled
+// while hashing, returns context.Canceled having hashed at most the chunk in
+// flight after the cancel, with no storage request and no job POST.
+func TestInvokeCancelDuringHashing(t *testing.T) {
+	dir := bigTree(t, 2, 64<<20)
+	// The default datastore is looked up before hashing (the resolve stage); the
+	// cancel must land before its credentials are read, so no storage is needed.
+	w := fake.NewWorkspace(t, &fake.Options{InProcess: true, NoStorage: true})
+	w.AddEndpoint(fake.Endpoint{Name: "heart-ep", DefaultDeployment: "dep-one"})
+	w.AddModelDeployment("heart-ep", fake.ModelDeployment{Name: "dep-one"})
+	c := w.Client()
+
+	for _, beforehand := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cancelled beforehand=%v", beforehand), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var chunks, afterCancel atomic.Int64
+			var cancelled atomic.Bool
+			var cancelAt time.Time
+			if beforehand {
+				cancel()
+				cancelAt = time.Now()
+				cancelled.Store(true)
+			}
+			localdata.Hooks.HashChunk = func(int) {
+				if cancelled.Load() {
+					afterCancel.Add(1)
+				}
+				if chunks.Add(1) == 10 && !beforehand {
+					cancelAt = time.Now()
+					go func() { cancel(); cancelled.Store(true) }()
+				}
+			}
+			defer func() { localdata.Hooks.HashChunk = nil }()
+			err := runBounded(t, func() error {
+				_, err := c.Invoke(ctx, "heart-ep", batchendpoint.InvokeRequest{Input: inputs.LocalPath(dir)}, nil)
+				return err
+			})
+			latency := time.Since(cancelAt)
+			require.ErrorIs(t, err, context.Canceled)
+			assert.LessOrEqual(t, afterCancel.Load(), int64(1))
+			if beforehand {
+				assert.Zero(t, chunks.Load(), "nothing is hashed with a ctx cancelled beforehand")
+			}
+			assert.Zero(t, w.RequestCount(fake.RouteInvoke), "no job POST")
+			assert.Zero(t, w.RequestCount(fake.RouteListDatastoreSecrets), "no storage access")
+			t.Logf("Invoke hashing 128 MiB, cancelled beforehand=%v: returned %v after cancel (%d MiB hashed)", beforehand, latency, chunks.Load())
+		})
+	}
+}

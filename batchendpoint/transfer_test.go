@@ -12,15 +12,12 @@ import (
 	"time"
 
 	"github.com/azmlbatch/azmlbatch/internal/localdata"
-	"github.com/azmlbatch/azmlbatch/internal/wire"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 // cancelAfter is a per-call policy: on the n-th request that match accepts it
@@ -161,60 +158,4 @@ func testDownloadCancel(t *testing.T, st *stStorage) {
 		assert.Equal(t, want["part00/f0000.csv"], string(b))
 		assert.Equal(t, int64(len(b)), n)
 	})
-}
-
-// TestInvokeCancelDuringHashing: Invoke with a 128 MiB local folder, cancelled
-// while hashing, returns context.Canceled having hashed at most the chunk in
-// flight after the cancel, with no storage request and no job POST.
-func TestInvokeCancelDuringHashing(t *testing.T) {
-	dir := bigTree(t, 2, 64<<20)
-	f := newSTFake(t)
-	// The default datastore is looked up before hashing (the resolve stage); the
-	// cancel must land before its credentials are read, so no storage is needed.
-	f.addDatastore(wire.Datastore{Name: "workspaceblobstore", Properties: wire.DatastoreProperties{DatastoreType: "AzureBlob", AccountName: "devstoreaccount1",
-		ContainerName: "c", Endpoint: "https://127.0.0.1:1/devstoreaccount1", Protocol: "https", IsDefault: true,
-		Credentials: &wire.DatastoreCredentials{CredentialsType: "AccountKey"}}}, nil)
-	c, _ := newSTClient(t, f, &stCred{}, nil, nil)
-
-	for _, beforehand := range []bool{true, false} {
-		t.Run(fmt.Sprintf("cancelled beforehand=%v", beforehand), func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var chunks, afterCancel atomic.Int64
-			var cancelled atomic.Bool
-			var cancelAt time.Time
-			if beforehand {
-				cancel()
-				cancelAt = time.Now()
-				cancelled.Store(true)
-			}
-			setHashHook(t, func(int) {
-				if cancelled.Load() {
-					afterCancel.Add(1)
-				}
-				if chunks.Add(1) == 10 && !beforehand {
-					cancelAt = time.Now()
-					go func() { cancel(); cancelled.Store(true) }()
-				}
-			})
-			f.mu.Lock()
-			posts := len(f.posts)
-			f.mu.Unlock()
-			err := runBounded(t, func() error {
-				_, err := c.Invoke(ctx, "heart-ep", InvokeRequest{Input: inputs.LocalPath(dir)}, nil)
-				return err
-			})
-			latency := time.Since(cancelAt)
-			require.ErrorIs(t, err, context.Canceled)
-			assert.LessOrEqual(t, afterCancel.Load(), int64(1))
-			if beforehand {
-				assert.Zero(t, chunks.Load(), "nothing is hashed with a ctx cancelled beforehand")
-			}
-			f.mu.Lock()
-			assert.Equal(t, posts, len(f.posts), "no job POST")
-			f.mu.Unlock()
-			assert.Zero(t, f.count("POST", "/listSecrets"), "no storage access")
-			t.Logf("Invoke hashing 128 MiB, cancelled beforehand=%v: returned %v after cancel (%d MiB hashed)", beforehand, latency, chunks.Load())
-		})
-	}
 }
