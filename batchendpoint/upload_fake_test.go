@@ -131,7 +131,9 @@ func (u *uploadWorkspace) inputURI(t *testing.T, job string) string {
 
 // progressEvents collects progress events; it is deliberately unsynchronized so
 // the race detector catches a callback that runs concurrently.
-type progressEvents struct{ events []batchendpoint.UploadProgress }
+type progressEvents struct {
+	events []batchendpoint.UploadProgress
+}
 
 func (p *progressEvents) add(e batchendpoint.UploadProgress) { p.events = append(p.events, e) }
 
