@@ -27,7 +27,7 @@ import (
 // flight have stopped.
 func (j *Job) DownloadOutputs(ctx context.Context, dir string, options *DownloadOutputsOptions) (res DownloadOutputsResponse, err error) {
 	if j == nil {
-		return res, &ValidationError{Field: "job", Problem: "nil job", Fix: "call DownloadOutputs on the *Job from Invoke, Client.Job or ResumeJob"}
+		return res, &ValidationError{Field: "job", Problem: "nil job", Fix: "call DownloadOutputs on the *Job that Invoke, ResumeJob or a job lookup returns"}
 	}
 	c := j.c
 	ctx, end := c.span(ctx, "Job.DownloadOutputs")
