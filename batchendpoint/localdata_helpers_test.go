@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -23,21 +22,6 @@ func writeTree(t *testing.T, files map[string]string) string {
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	}
 	return root
-}
-
-// runBounded runs fn and fails the test if it takes longer than a bound that
-// only a hang reaches (this is no latency assertion: that is logged).
-func runBounded(t *testing.T, fn func() error) error {
-	t.Helper()
-	ch := make(chan error, 1)
-	go func() { ch <- fn() }()
-	select {
-	case err := <-ch:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("the call blocked")
-		return nil
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -32,7 +32,7 @@ import (
 // (upload_fake_test.go, transfer_fake_test.go, e2e_test.go). What stays here:
 //   - job documents an invoke on the emulator never yields: outputs in another
 //     workspace or without a location, outputs of running or failed jobs, and
-//     output folders the test fills itself (ADLS folder markers, 1,200 blobs);
+//     an output folder holding an ADLS Gen2 folder marker;
 //   - datastores the emulator does not serve: identity-based ones (a storage
 //     bearer token minted for Azurite by stCred), a default datastore on file
 //     or ADLS Gen1 storage, listSecrets answers of any shape, and blobs carrying

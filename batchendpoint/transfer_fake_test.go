@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/azmlbatch/azmlbatch/batchendpoint/fake"
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/localdata"
+	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
 // Cancelled and disturbed uploads through Invoke, against the emulator
@@ -301,4 +303,116 @@ func TestInvokeCancelDuringHashing(t *testing.T) {
 			t.Logf("Invoke hashing 128 MiB, cancelled beforehand=%v: returned %v after cancel (%d MiB hashed)", beforehand, latency, chunks.Load())
 		})
 	}
+}
+
+// TestDownloadCancel cancels a download of 1,200 files after 200 blob GETs:
+// DownloadOutputs returns context.Canceled, at most one file per worker starts
+// after the cancel, and every file on disk is complete (no temporary or
+// partial file is left). A download cancelled inside a file keeps the earlier
+// file of that name.
+func TestDownloadCancel(t *testing.T) {
+	const (
+		files   = 1200
+		workers = 8
+	)
+	ctx := context.Background()
+	want := map[string]string{}
+	var total int64
+	for i := range files {
+		rel := fmt.Sprintf("part%02d/f%04d.csv", i%10, i)
+		want[rel] = strings.Repeat(fmt.Sprintf("%04d,", i), 200) + "\n"
+		total += int64(len(want[rel]))
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var storageHost atomic.Value
+	p := &cancelAfter{n: 200, cancel: cancel, match: func(r *http.Request) bool {
+		return r.Method == http.MethodGet && r.URL.Host == storageHost.Load() && !strings.Contains(r.URL.RawQuery, "comp=list")
+	}}
+	u := newUploadWorkspace(t, &batchendpoint.ClientOptions{ClientOptions: azcore.ClientOptions{PerCallPolicies: []policy.Policy{p}}})
+	storageHost.Store(u.storage)
+	// A pipeline job whose folder output holds the files.
+	u.w.AddEndpoint(fake.Endpoint{Name: "writer-ep", DefaultDeployment: "writer"})
+	u.w.AddPipelineDeployment("writer-ep", fake.PipelineDeployment{Name: "writer",
+		Outputs: map[string]fake.PipelineOutput{"score": {Type: fake.OutputURIFolder}},
+		Run: func(_ context.Context, run *fake.PipelineRun) error {
+			for rel, content := range want {
+				p := filepath.Join(run.Outputs["score"], filepath.FromSlash(rel))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					return err
+				}
+				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+	h, err := u.c.Invoke(ctx, "writer-ep", batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"n": inputs.Integer(1)},
+		Outputs: map[string]outputs.DataOutput{"score": outputs.Default()}}, nil)
+	require.NoError(t, err)
+	d, err := h.Wait(ctx, &batchendpoint.WaitOptions{MinDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Timeout: time.Minute})
+	require.NoError(t, err)
+	require.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
+
+	dir := filepath.Join(t.TempDir(), "out")
+	var res batchendpoint.DownloadOutputsResponse
+	err = runBounded(t, func() error {
+		var err error
+		res, err = h.DownloadOutputs(cctx, dir, &batchendpoint.DownloadOutputsOptions{OutputName: "score", Concurrency: workers})
+		return err
+	})
+	latency := p.latency()
+	require.ErrorIs(t, err, context.Canceled)
+	assert.LessOrEqual(t, p.after.Load(), int64(workers), "files started after the cancel")
+
+	var onDisk []string
+	require.NoError(t, filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		require.NoError(t, err)
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, path)
+		require.NoError(t, err)
+		content, ok := want[filepath.ToSlash(rel)]
+		require.True(t, ok, "unexpected file %s (a partial download?)", rel)
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, content, string(b), rel)
+		onDisk = append(onDisk, path)
+		return nil
+	}))
+	sort.Strings(onDisk)
+	assert.Equal(t, onDisk, res.Files, "the response lists exactly the complete files")
+	assert.Less(t, len(onDisk), files)
+	t.Logf("download of %d files (%d workers): returned %v after cancel; %d blob GETs started after it; %d files complete", files, workers, latency, p.after.Load(), len(onDisk))
+
+	t.Run("a failed download keeps the earlier file", func(t *testing.T) {
+		dir := t.TempDir()
+		dest := filepath.Join(dir, "part00", "f0000.csv") // the first blob listed
+		require.NoError(t, os.MkdirAll(filepath.Dir(dest), 0o755))
+		require.NoError(t, os.WriteFile(dest, []byte("earlier"), 0o644))
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var tmp string
+		localdata.Hooks.DownloadTemp = func(p string) { tmp = p; cancel() }
+		_, err := h.DownloadOutputs(cctx, dir, &batchendpoint.DownloadOutputsOptions{OutputName: "score", Concurrency: 1})
+		localdata.Hooks.DownloadTemp = nil
+		require.ErrorIs(t, err, context.Canceled)
+		b, err := os.ReadFile(dest)
+		require.NoError(t, err)
+		assert.Equal(t, "earlier", string(b))
+		require.NotEmpty(t, tmp)
+		assert.NoFileExists(t, tmp)
+		entries, err := os.ReadDir(filepath.Dir(dest))
+		require.NoError(t, err)
+		assert.Len(t, entries, 1)
+
+		res, err := h.DownloadOutputs(ctx, dir, &batchendpoint.DownloadOutputsOptions{OutputName: "score"})
+		require.NoError(t, err)
+		b, err = os.ReadFile(dest)
+		require.NoError(t, err)
+		assert.Equal(t, want["part00/f0000.csv"], string(b))
+		assert.Len(t, res.Files, files)
+		assert.Equal(t, total, res.Bytes)
+	})
 }

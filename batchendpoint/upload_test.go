@@ -126,14 +126,14 @@ func (p *progressLog) last() UploadProgress {
 // TestAzuriteStorage runs the Azurite-backed scenarios that need this file's
 // hand-written ARM fake (see storagefake_test.go) on one Azurite instance; the
 // plain folder, file and data asset uploads and the cancelled or disturbed
-// uploads run on the emulator (upload_fake_test.go, transfer_fake_test.go).
+// uploads and the cancelled download run on the emulator (upload_fake_test.go,
+// transfer_fake_test.go).
 func TestAzuriteStorage(t *testing.T) {
 	st := startSTStorage(t)
 	t.Run("credential kinds", func(t *testing.T) { testUploadCredentialKinds(t, st) })
 	t.Run("completed marker", func(t *testing.T) { testUploadMarker(t, st) })
 	t.Run("datastore types", func(t *testing.T) { testUploadDatastoreTypes(t, st) })
 	t.Run("download outputs", func(t *testing.T) { testDownloadOutputs(t, st) })
-	t.Run("download of 1,200 files cancelled", func(t *testing.T) { testDownloadCancel(t, st) })
 }
 
 func testUploadCredentialKinds(t *testing.T, st *stStorage) {
