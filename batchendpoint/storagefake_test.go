@@ -34,8 +34,8 @@ import (
 //     workspace or without a location, outputs of running or failed jobs, and
 //     an output folder holding an ADLS Gen2 folder marker;
 //   - datastores the emulator does not serve: identity-based ones (a storage
-//     bearer token minted for Azurite by stCred), a default datastore on file
-//     or ADLS Gen1 storage, listSecrets answers of any shape, and blobs carrying
+//     bearer token minted for Azurite by stCred), a default datastore on ADLS
+//     Gen1 storage, listSecrets answers of any shape, and blobs carrying
 //     a stale or partial completed marker written with Azurite's key;
 //   - exact lookup counts and pages of any size for the data-asset and
 //     job-list tests, and a client built inside package batchendpoint (which

@@ -276,3 +276,37 @@ path: data
 	assert.Len(t, u.w.ListBlobs(fake.DefaultDatastore, "LocalUpload/"+tree.Hash+"/data/"), 2)
 	assert.Equal(t, 3, u.counter.get("PUT", u.storage), "2 files + marker, once")
 }
+
+// TestUploadDatastoreTypes: local data goes to an ADLS Gen2 default datastore
+// through the blob endpoint; a file-share default datastore is refused with
+// azure-ai-ml's message before its secrets are read. (An ADLS Gen1 default,
+// which the emulator does not serve, is in TestAzuriteStorage.)
+func TestUploadDatastoreTypes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "d"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "d", "a.txt"), []byte("a"), 0o644))
+	tests := []struct {
+		typ     fake.DatastoreType
+		wantErr string
+	}{
+		{typ: fake.DatastoreAzureDataLakeGen2},
+		{typ: fake.DatastoreAzureFile, wantErr: "Datastore type AzureFile is not supported for uploads. Supported types are AzureBlob and AzureDataLakeGen2."},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.typ), func(t *testing.T) {
+			u := newUploadWorkspace(t, nil)
+			u.w.AddDatastore(fake.Datastore{Name: fake.DefaultDatastore, Type: tc.typ, Default: true})
+			da, err := u.c.CreateDataAsset(ctx, batchendpoint.DataAssetSpec{Name: "d", Path: filepath.Join(dir, "d")}, nil)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				assert.Zero(t, u.w.RequestCount(fake.RouteListDatastoreSecrets))
+				assert.Zero(t, u.w.RequestCount(fake.RoutePutDataVersion))
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, u.w.ListBlobs(fake.DefaultDatastore, "LocalUpload/"), 1)
+			assert.Contains(t, da.Path, "azureml://datastores/workspaceblobstore/paths/LocalUpload/")
+		})
+	}
+}
