@@ -3,7 +3,8 @@ package batchendpoint
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
@@ -56,11 +57,7 @@ func (j *Job) DownloadOutputs(ctx context.Context, dir string, options *Download
 	}
 	out, ok := d.Outputs[outputName]
 	if !ok {
-		names := make([]string, 0, len(d.Outputs))
-		for name := range d.Outputs {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(d.Outputs))
 		if len(names) == 0 {
 			return res, fmt.Errorf("job %s reports no outputs", d.Name)
 		}
