@@ -3,54 +3,51 @@ package batchendpoint
 import (
 	"context"
 	"fmt"
-	"os"
-	"path"
-	"path/filepath"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
-	"sync"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
-	"github.com/google/uuid"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
 )
 
-// DownloadOutputs downloads output outputName of a completed job into dir,
-// keeping the output's relative paths (a uri_file output becomes one file named
-// after its blob). The location comes from the job's own details, read once more
-// when the handle doesn't know it yet or the job had not ended when last polled;
-// outputName "" picks the job's only output. The output's datastore must be
-// blob storage (AzureBlob or AzureDataLakeGen2); it is read with the
-// datastore's secrets or, for identity datastores, the client's credential.
+// DownloadOutputs downloads one output of the job, once it has completed,
+// into dir, keeping the output's relative paths (a uri_file output becomes one
+// file named after its blob). options.OutputName picks the output; "" picks
+// the job's only output, and is an error listing the output names when the
+// job has several. The location comes from the job's own details, read once
+// more when the handle doesn't know it yet or the job had not ended when last
+// polled. The output's datastore must be blob storage (AzureBlob or
+// AzureDataLakeGen2); it is read with the datastore's secrets or, for identity
+// datastores, the client's credential.
 //
 // Existing files are overwritten: each file is written to a temporary name in
 // its folder and renamed once complete, so a failed or cancelled download
 // leaves no partial file and keeps an earlier file of that name. Once ctx is
 // done no further file starts, and the call returns as soon as the files in
 // flight have stopped.
-func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir string, options *DownloadOutputsOptions) (res DownloadOutputsResponse, err error) {
-	ctx, end := c.span(ctx, "Client.DownloadOutputs")
+func (j *Job) DownloadOutputs(ctx context.Context, dir string, options *DownloadOutputsOptions) (res DownloadOutputsResponse, err error) {
+	if j == nil {
+		return res, &ValidationError{Field: "job", Problem: "nil job", Fix: "call DownloadOutputs on the *Job that Invoke, ResumeJob or a job lookup returns"}
+	}
+	c := j.c
+	ctx, end := c.span(ctx, "Job.DownloadOutputs")
 	defer func() { end(err) }()
 	var o DownloadOutputsOptions
 	if options != nil {
 		o = *options
 	}
-	if job == nil {
-		return res, &ValidationError{Field: "job", Problem: "nil job", Fix: "pass the *Job from Invoke, Client.Job or ResumeJob"}
-	}
+	outputName := o.OutputName
 	if c.opts.DataPlaneOnly {
 		return res, &ValidationError{Field: "ClientOptions.DataPlaneOnly", Problem: "downloading outputs needs ARM (datastore lookup and secrets)", Fix: "use a client without DataPlaneOnly"}
 	}
 	if dir == "" {
 		return res, &ValidationError{Field: "dir", Problem: "the destination folder is empty", Fix: "give a folder to download into"}
 	}
-	d := job.Details()
+	d := j.Details()
 	if out, ok := d.Outputs[outputName]; !ok || out.URI == "" || !d.Status.IsTerminal() {
-		if d, err = job.Poll(ctx, nil); err != nil {
-			return res, fmt.Errorf("reading job %s: %w", job.Name(), err)
+		if d, err = j.Poll(ctx, nil); err != nil {
+			return res, fmt.Errorf("reading job %s: %w", j.Name(), err)
 		}
 	}
 	if outputName == "" && len(d.Outputs) == 1 {
@@ -60,11 +57,7 @@ func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir 
 	}
 	out, ok := d.Outputs[outputName]
 	if !ok {
-		names := make([]string, 0, len(d.Outputs))
-		for name := range d.Outputs {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(d.Outputs))
 		if len(names) == 0 {
 			return res, fmt.Errorf("job %s reports no outputs", d.Name)
 		}
@@ -92,7 +85,7 @@ func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir 
 	if err != nil {
 		return res, err
 	}
-	items, err := store.listOutput(ctx, loc.Path, out.Kind == inputs.KindURIFile)
+	items, err := store.List(ctx, loc.Path, out.Kind == inputs.KindURIFile)
 	if err != nil {
 		return res, fmt.Errorf("listing output %q of job %s: %w", outputName, d.Name, err)
 	}
@@ -103,23 +96,7 @@ func (c *Client) DownloadOutputs(ctx context.Context, job *Job, outputName, dir 
 	if conc <= 0 {
 		conc = c.uploadConcurrency()
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, err
-	}
-	var mu sync.Mutex
-	err = forEachFile(ctx, len(items), conc, func(ctx context.Context, i int) error {
-		dest := filepath.Join(dir, filepath.FromSlash(items[i].rel))
-		n, err := store.downloadFile(ctx, items[i].name, dest)
-		if err != nil {
-			return fmt.Errorf("downloading %s: %w", items[i].rel, err)
-		}
-		mu.Lock()
-		res.Files = append(res.Files, dest)
-		res.Bytes += n
-		mu.Unlock()
-		return nil
-	})
-	sort.Strings(res.Files)
+	res.Files, res.Bytes, err = store.Download(ctx, items, dir, conc)
 	return res, err
 }
 
@@ -142,99 +119,4 @@ func (c *Client) parseOutputLocation(uri string) (armid.DatastorePath, error) {
 		return loc, fmt.Errorf("location %q is in workspace %s, not %s; download it with a client of that workspace", uri, w.Name, c.ws.Name)
 	}
 	return loc, nil
-}
-
-type outputBlob struct {
-	name string // blob name
-	rel  string // slash path below the download folder
-}
-
-// listOutput lists the blobs of a file output (the blob itself) or a folder
-// output (every blob below it, without ADLS Gen2 folder markers).
-func (s *blobStore) listOutput(ctx context.Context, p string, file bool) ([]outputBlob, error) {
-	p = strings.TrimLeft(p, "/")
-	if file {
-		name := strings.TrimRight(p, "/")
-		if _, err := s.cc.NewBlobClient(name).GetProperties(ctx, nil); err != nil {
-			if isNotFound(err) {
-				return nil, nil
-			}
-			return nil, s.scrub(err)
-		}
-		return []outputBlob{{name: name, rel: path.Base(name)}}, nil
-	}
-	prefix := strings.TrimRight(p, "/") + "/"
-	pager := s.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix, Include: container.ListBlobsInclude{Metadata: true}})
-	var out []outputBlob
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, s.scrub(err)
-		}
-		for _, it := range page.Segment.BlobItems {
-			if it.Name == nil || strings.HasSuffix(*it.Name, "/") || isFolderMarker(it.Metadata) {
-				continue
-			}
-			rel := strings.TrimPrefix(*it.Name, prefix)
-			if rel == "" || !filepath.IsLocal(filepath.FromSlash(rel)) {
-				return nil, fmt.Errorf("blob %q would be written outside the download folder", *it.Name)
-			}
-			out = append(out, outputBlob{name: *it.Name, rel: rel})
-		}
-	}
-	return out, nil
-}
-
-func isFolderMarker(md map[string]*string) bool {
-	for k, v := range md {
-		if strings.EqualFold(k, "hdi_isfolder") && v != nil && strings.EqualFold(*v, "true") {
-			return true
-		}
-	}
-	return false
-}
-
-// downloadTempHook, when set by a test, is called with each temporary file's
-// path once it has been created.
-var downloadTempHook func(tmp string)
-
-// downloadFile writes blob name to dest through a temporary file in dest's
-// folder, renamed over dest only once complete: a failed or cancelled download
-// leaves neither a partial file nor a truncated earlier dest.
-func (s *blobStore) downloadFile(ctx context.Context, name, dest string) (n int64, err error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return 0, err
-	}
-	tmp := filepath.Join(filepath.Dir(dest), "."+filepath.Base(dest)+"."+uuid.NewString()[:8]+".partial")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-	if err != nil {
-		return 0, err
-	}
-	if downloadTempHook != nil {
-		downloadTempHook(tmp)
-	}
-	defer func() {
-		if f != nil {
-			_ = f.Close()
-		}
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	n, err = s.cc.NewBlobClient(name).DownloadFile(ctx, f, &blob.DownloadFileOptions{Concurrency: 4})
-	if err != nil {
-		return 0, s.scrub(err)
-	}
-	err = f.Close()
-	f = nil
-	if err != nil {
-		return 0, err
-	}
-	if err = os.Rename(tmp, dest); err != nil {
-		return 0, err
-	}
-	return n, nil
 }

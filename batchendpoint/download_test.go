@@ -96,7 +96,7 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 			job, err := c.GetJob(ctx, tc.job, nil)
 			require.NoError(t, err)
 			dir := filepath.Join(t.TempDir(), "out")
-			res, err := c.DownloadOutputs(ctx, job, tc.output, dir, nil)
+			res, err := job.DownloadOutputs(ctx, dir, &DownloadOutputsOptions{OutputName: tc.output})
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
@@ -126,18 +126,18 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 		require.NoError(t, err)
 		require.Equal(t, "batchjob-0001", job.Name())
 		require.Equal(t, JobStatusPreparing, job.Status())
-		res, err := c.DownloadOutputs(ctx, job, "score", t.TempDir(), &DownloadOutputsOptions{Concurrency: 1})
+		res, err := job.DownloadOutputs(ctx, t.TempDir(), &DownloadOutputsOptions{OutputName: "score", Concurrency: 1})
 		require.NoError(t, err)
 		assert.Len(t, res.Files, 2)
 		assert.Equal(t, folderURI, res.Location)
 		assert.Equal(t, 1, f.count("GET", "/jobs/batchjob-0001"))
 	})
 	t.Run("validation", func(t *testing.T) {
-		_, err := c.DownloadOutputs(ctx, nil, "score", t.TempDir(), nil)
+		_, err := (*Job)(nil).DownloadOutputs(ctx, t.TempDir(), &DownloadOutputsOptions{OutputName: "score"})
 		require.ErrorContains(t, err, "nil job")
 		job, err := c.GetJob(ctx, "job-done", nil)
 		require.NoError(t, err)
-		_, err = c.DownloadOutputs(ctx, job, "score", "", nil)
+		_, err = job.DownloadOutputs(ctx, "", &DownloadOutputsOptions{OutputName: "score"})
 		require.ErrorContains(t, err, "destination folder is empty")
 	})
 }

@@ -102,7 +102,7 @@ func ExampleClient_NewListJobsPager() {
 }
 
 // Downloads the "score" output of a finished job into a local folder.
-func ExampleClient_DownloadOutputs() {
+func ExampleJob_DownloadOutputs() {
 	ctx := context.TODO()
 	w, err := fake.StartWorkspace(ctx, nil)
 	if err != nil {
@@ -140,7 +140,7 @@ func ExampleClient_DownloadOutputs() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	res, err := client.DownloadOutputs(ctx, job, "score", dir, nil)
+	res, err := job.DownloadOutputs(ctx, dir, &batchendpoint.DownloadOutputsOptions{OutputName: "score"})
 	if err != nil {
 		log.Fatal(err)
 	}

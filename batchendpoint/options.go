@@ -8,8 +8,11 @@ type CreateDataAssetOptions struct {
 	UploadProgress func(UploadProgress)
 }
 
-// DownloadOutputsOptions contains the optional parameters of Client.DownloadOutputs.
+// DownloadOutputsOptions contains the optional parameters of Job.DownloadOutputs.
 type DownloadOutputsOptions struct {
+	// OutputName is the output to download. "" picks the job's only output (a
+	// job with several outputs then needs a name; the error lists them).
+	OutputName string
 	// Concurrency is the number of files downloaded in parallel (default
 	// ClientOptions.UploadConcurrency, else 8).
 	Concurrency int

@@ -1,6 +1,6 @@
 package batchendpoint
 
-// DownloadOutputsResponse describes what Client.DownloadOutputs wrote.
+// DownloadOutputsResponse describes what Job.DownloadOutputs wrote.
 type DownloadOutputsResponse struct {
 	// Output is the output's name and Location its URI as the job reports it.
 	Output, Location string

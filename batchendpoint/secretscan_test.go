@@ -142,7 +142,7 @@ func TestSecretScan(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
 		assert.Contains(t, d.Inputs["UriFolder"].URI, sigEncoded, "the field keeps the real value")
-		res, err := c.DownloadOutputs(ctx, job, "", t.TempDir(), nil) // listSecrets again
+		res, err := job.DownloadOutputs(ctx, t.TempDir(), nil) // listSecrets again
 		show(res, err)
 		require.NoError(t, err)
 	})
@@ -157,7 +157,7 @@ func TestSecretScan(t *testing.T) {
 		require.NoError(t, err)
 		_, err = wait(job)
 		require.NoError(t, err)
-		res, err := c.DownloadOutputs(ctx, job, "score", t.TempDir(), nil) // listSecrets answers a SAS token
+		res, err := job.DownloadOutputs(ctx, t.TempDir(), &batchendpoint.DownloadOutputsOptions{OutputName: "score"}) // listSecrets answers a SAS token
 		show(res, err)
 		require.NoError(t, err)
 	})

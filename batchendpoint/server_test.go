@@ -45,6 +45,13 @@ type recorded struct {
 
 // fakeService is an ARM host and an inference host, both TLS, speaking the
 // shapes of internal/wire/README.md. Handlers can be overridden per test.
+//
+// It is hand-written, beside the emulator (batchendpoint/fake), for tests that
+// script the answers request by request (onPOST, onJobGET, a status sequence,
+// a failure chosen per test: answers a real workspace, and so the emulator,
+// does not give on demand) and for the benchmarks, which measure the client
+// without an emulator's work in the numbers. Tests of what a workspace does
+// run on the emulator (e2e_test.go, upload_fake_test.go, transfer_fake_test.go).
 type fakeService struct {
 	t        *testing.T
 	arm, inf *httptest.Server

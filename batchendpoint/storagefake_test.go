@@ -26,11 +26,24 @@ import (
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
-// This file is a small ARM fake for the storage-facing features (uploads, data
-// assets, job listing, downloads): datastores (get, default, listSecrets), data
-// versions (PUT, GET, latest), jobs (list with paging, get), plus one batch
-// endpoint with a scoring URI so Invoke can run end to end. It checks that every
-// request carries the ARM-scoped token (or, for the scoring POST, the ML-scoped one).
+// This file is a small hand-written ARM fake, kept only for what the emulator
+// (batchendpoint/fake, internal/emulator) must not or cannot do; tests of the
+// same behaviour as a real workspace's run on the emulator instead
+// (upload_fake_test.go, transfer_fake_test.go, e2e_test.go). What stays here:
+//   - job documents an invoke on the emulator never yields: outputs in another
+//     workspace or without a location, outputs of running or failed jobs, and
+//     an output folder holding an ADLS Gen2 folder marker;
+//   - datastores the emulator does not serve: identity-based ones (a storage
+//     bearer token minted for Azurite by stCred), a default datastore on ADLS
+//     Gen1 storage, listSecrets answers of any shape, and blobs carrying
+//     a stale or partial completed marker written with Azurite's key;
+//   - exact lookup counts and pages of any size for the data-asset and
+//     job-list tests, and a client built inside package batchendpoint (which
+//     cannot import batchendpoint/fake) for its unexported stages.
+// It serves datastores (get, default, listSecrets), data versions (PUT, GET,
+// latest), jobs (list with paging, get) and one batch endpoint with a scoring
+// URI, and checks that every request carries the ARM-scoped token (or, for the
+// scoring POST, the ML-scoped one).
 
 const (
 	stARMScope  = "https://management.azure.com/.default"
@@ -280,12 +293,6 @@ func (c *stCounter) get(method, host string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.count[method+" "+host]
-}
-
-func (c *stCounter) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.count = map[string]int{}
 }
 
 // newSTClient returns a client on the fake whose transport trusts the fake and,

@@ -2,22 +2,17 @@ package batchendpoint
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
-	"github.com/google/uuid"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
-	"github.com/azmlbatch/azmlbatch/internal/localfs"
+	"github.com/azmlbatch/azmlbatch/internal/localdata"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
@@ -34,35 +29,28 @@ type UploadProgress struct {
 	Skipped bool
 }
 
-// Local uploads follow azure-ai-ml (service contract 5.1) so that the CLI, the
-// Python SDK and this package share uploads of the same data:
-//   - destination: the default datastore's container, LocalUpload/<md5>/<name>
-//     for a file and LocalUpload/<md5>/<folder>/<relative path> for a folder's files;
-//   - the "indicator" blob (the file, or the folder's first file in sorted order)
-//     gets metadata upload_status=completed (plus name and version ids) once every
-//     file is uploaded; when it already carries it, nothing is uploaded again;
-//   - the job input is azureml://datastores/<ds>/paths/LocalUpload/<md5>/<name>,
-//     with a trailing "/" for a folder.
-const (
-	uploadRoot         = "LocalUpload"
-	uploadStatusKey    = "upload_status"
-	uploadStatusDone   = "completed"
-	defaultConcurrency = 8
-)
+// defaultConcurrency is the number of files moved in parallel unless
+// ClientOptions.UploadConcurrency says otherwise.
+const defaultConcurrency = 8
+
+// uploadRoot is the folder of local uploads in the default datastore.
+const uploadRoot = localdata.UploadRoot
 
 // uploadLocal uploads a local file or folder to the workspace's default datastore
-// (unless an identical upload is already there) and returns its azureml:// URI.
-// progress, if set, is called from one goroutine at a time. A cancel of ctx
-// stops the hashing within a chunk and the upload before its next file; a file
-// that changed after it was hashed fails the upload (see uploadFile). Either
-// way the completed marker is not written, so the next upload starts over.
+// (unless an identical upload is already there; see internal/localdata) and
+// returns its azureml:// URI, azureml://datastores/<ds>/paths/LocalUpload/<md5>/<name>
+// with a trailing "/" for a folder. progress, if set, is called from one
+// goroutine at a time. A cancel of ctx stops the hashing within a chunk and the
+// upload before its next file; a file that changed after it was hashed fails
+// the upload. Either way the completed marker is not written, so the next
+// upload starts over.
 func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, progress func(UploadProgress)) (uri string, err error) {
 	ctx, end := c.span(ctx, "Client.uploadLocal")
 	defer func() { end(err) }()
 	if err := in.Validate(); err != nil {
 		return "", err
 	}
-	tree, err := scanLocal(ctx, in.Path())
+	tree, err := localdata.Scan(ctx, in.Path())
 	if err != nil {
 		return "", err
 	}
@@ -78,46 +66,16 @@ func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, prog
 	if err != nil {
 		return "", err
 	}
-	prefix := uploadRoot + "/" + tree.hash + "/" + tree.base
-	uri = "azureml://datastores/" + ds.Name + "/paths/" + prefix
-	names := make([]string, len(tree.files))
-	for i, f := range tree.files {
-		names[i] = prefix
-		if tree.isDir {
-			names[i] = prefix + "/" + f.rel
-		}
+	var report func(localdata.Progress)
+	if progress != nil {
+		report = func(p localdata.Progress) { progress(UploadProgress(p)) }
 	}
-	if tree.isDir {
+	if err := store.Upload(ctx, tree, c.uploadConcurrency(), report); err != nil {
+		return "", err
+	}
+	uri = "azureml://datastores/" + ds.Name + "/paths/" + localdata.UploadPrefix(tree)
+	if tree.IsDir {
 		uri += "/"
-	}
-	pt := &progressTracker{fn: progress, p: UploadProgress{Path: in.Path(), FilesTotal: len(tree.files), BytesTotal: tree.bytes}, sent: make([]int64, len(tree.files))}
-
-	done, err := store.uploadCompleted(ctx, names[0])
-	if err != nil {
-		return "", fmt.Errorf("checking for an earlier upload of %s: %w", in.Path(), err)
-	}
-	if done {
-		pt.skipped()
-		return uri, nil
-	}
-	pt.report()
-
-	err = forEachFile(ctx, len(tree.files), c.uploadConcurrency(), func(ctx context.Context, i int) error {
-		if err := store.uploadFile(ctx, tree.files[i], names[i], func(n int64) { pt.bytes(i, n) }); err != nil {
-			return fmt.Errorf("uploading %s to datastore %s: %w", tree.files[i].rel, ds.Name, err)
-		}
-		pt.fileDone(i, tree.files[i].size)
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	// The marker goes on last: a partial upload stays unconfirmed and is redone next time.
-	if err := store.markCompleted(ctx, names[0]); err != nil {
-		return "", fmt.Errorf("marking the upload of %s as completed: %w", in.Path(), err)
 	}
 	return uri, nil
 }
@@ -135,57 +93,11 @@ func blobCompatible(t string) bool {
 	return strings.EqualFold(t, "AzureBlob") || strings.EqualFold(t, "AzureDataLakeGen2")
 }
 
-// progressTracker sums per-file progress and calls the user's callback under a
-// lock, so the callback never runs concurrently.
-type progressTracker struct {
-	mu   sync.Mutex
-	fn   func(UploadProgress)
-	p    UploadProgress
-	sent []int64
-}
-
-func (t *progressTracker) report() {
-	if t.fn != nil {
-		t.fn(t.p)
-	}
-}
-
-func (t *progressTracker) skipped() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.p.Skipped = true
-	t.report()
-}
-
-func (t *progressTracker) bytes(i int, n int64) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.p.BytesDone += n - t.sent[i] // azblob's count can go down on a retry
-	t.sent[i] = n
-	t.report()
-}
-
-func (t *progressTracker) fileDone(i int, size int64) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.p.BytesDone += size - t.sent[i]
-	t.sent[i] = size
-	t.p.FilesDone++
-	t.report()
-}
-
-// blobStore is a datastore's container opened with the right credential.
-type blobStore struct {
-	ds     Datastore
-	cc     *container.Client
-	secret string // account key or SAS token, only to scrub it from errors
-}
-
 // openBlobStore opens the datastore's container. Credentials by datastore
 // credentialsType: AccountKey and Sas → the secret from listSecrets (ARM POST);
 // None and identity kinds → the client's own credential with the storage scope
 // https://storage.azure.com/.default.
-func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*blobStore, error) {
+func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*localdata.Store, error) {
 	if !blobCompatible(ds.Type) {
 		return nil, fmt.Errorf("datastore %s is of type %s; only AzureBlob and AzureDataLakeGen2 datastores are read and written through blob storage", ds.Name, ds.Type)
 	}
@@ -210,14 +122,14 @@ func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*blobStore, e
 			if err != nil {
 				return nil, err
 			}
-			return &blobStore{ds: ds, cc: cc, secret: sec.Key}, nil
+			return localdata.NewStore(cc, ds.Name, ds.Container, sec.Key), nil
 		case sec.SASToken != "":
 			sas := strings.TrimPrefix(sec.SASToken, "?")
 			cc, err := container.NewClientWithNoCredential(containerURL+"?"+sas, opts)
 			if err != nil {
 				return nil, fmt.Errorf("datastore %s: cannot use its SAS token", ds.Name)
 			}
-			return &blobStore{ds: ds, cc: cc, secret: sas}, nil
+			return localdata.NewStore(cc, ds.Name, ds.Container, sas), nil
 		}
 		return nil, fmt.Errorf("datastore %s: listSecrets returned neither an account key nor a SAS token (secretsType %q)", ds.Name, sec.SecretsType)
 	default:
@@ -225,7 +137,7 @@ func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*blobStore, e
 		if err != nil {
 			return nil, err
 		}
-		return &blobStore{ds: ds, cc: cc}, nil
+		return localdata.NewStore(cc, ds.Name, ds.Container, ""), nil
 	}
 }
 
@@ -279,104 +191,4 @@ func blobContainerURL(ds Datastore) (string, error) {
 		return "", fmt.Errorf("datastore %s: unsupported protocol %q", ds.Name, ds.Protocol)
 	}
 	return fmt.Sprintf("%s://%s.blob.%s/%s", proto, ds.AccountName, ep, url.PathEscape(ds.Container)), nil
-}
-
-// uploadCompleted reports whether blob name carries upload_status=completed.
-func (s *blobStore) uploadCompleted(ctx context.Context, name string) (bool, error) {
-	props, err := s.cc.NewBlobClient(name).GetProperties(ctx, nil)
-	if err != nil {
-		var re *azcore.ResponseError
-		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
-			if strings.EqualFold(re.ErrorCode, "ContainerNotFound") {
-				return false, fmt.Errorf("container %s of datastore %s does not exist: %w", s.ds.Container, s.ds.Name, s.scrub(err))
-			}
-			return false, nil
-		}
-		return false, s.scrub(err)
-	}
-	for k, v := range props.Metadata {
-		// Go canonicalizes the header, so the key comes back as Upload_status.
-		if strings.EqualFold(k, uploadStatusKey) && v != nil && *v == uploadStatusDone {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// Test hooks around one file's upload: before it is opened, and after its
-// content was sent but before it is checked again.
-var (
-	uploadOpenHook func(path string)
-	uploadSentHook func(path string)
-)
-
-// uploadFile sends lf to blob name. The open file must still be the one that
-// was hashed, before and after sending: otherwise the blob would hold content
-// that does not match the hash in its name.
-func (s *blobStore) uploadFile(ctx context.Context, lf localFile, name string, progress func(int64)) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if uploadOpenHook != nil {
-		uploadOpenHook(lf.abs)
-	}
-	f, fi, err := openRegular(lf.abs)
-	if err != nil {
-		var se *localfs.SpecialFileError
-		if errors.As(err, &se) || errors.Is(err, os.ErrNotExist) {
-			return &localChangedError{path: lf.shown, while: "it was waiting to be uploaded"}
-		}
-		return err
-	}
-	defer f.Close()
-	if !lf.stamp.matches(fi) {
-		return &localChangedError{path: lf.shown, while: "it was waiting to be uploaded"}
-	}
-	_, err = s.cc.NewBlockBlobClient(name).UploadFile(ctx, f, &blockblob.UploadFileOptions{Concurrency: 4, Progress: progress})
-	if err != nil {
-		return s.scrub(err)
-	}
-	if uploadSentHook != nil {
-		uploadSentHook(lf.abs)
-	}
-	after, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !lf.stamp.matches(after) {
-		return &localChangedError{path: lf.shown, while: "it was being uploaded"}
-	}
-	return nil
-}
-
-func (s *blobStore) markCompleted(ctx context.Context, name string) error {
-	md := map[string]*string{
-		uploadStatusKey: ptr(uploadStatusDone),
-		"name":          ptr(uuid.NewString()),
-		"version":       ptr(uuid.NewString()),
-	}
-	_, err := s.cc.NewBlobClient(name).SetMetadata(ctx, md, nil)
-	return s.scrub(err)
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// scrub keeps the datastore's key or SAS out of an error: transport errors
-// (*url.Error) carry the full request URL, SAS query included.
-func (s *blobStore) scrub(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		ue.URL = redact.URL(ue.URL)
-	}
-	msg := err.Error()
-	if s.secret != "" && strings.Contains(msg, s.secret) {
-		return errors.New(strings.ReplaceAll(redact.URL(msg), s.secret, redact.Placeholder))
-	}
-	if red := redact.URL(msg); red != msg {
-		return errors.New(red)
-	}
-	return err
 }

@@ -39,7 +39,7 @@ func ScorePatients(ctx context.Context, client *batchendpoint.Client, folder, wo
 	if _, err := job.Wait(ctx, &batchendpoint.WaitOptions{MinDelay: poll}); err != nil {
 		return nil, fmt.Errorf("job %s: %w", job.Name(), err)
 	}
-	res, err := client.DownloadOutputs(ctx, job, "", workDir, nil)
+	res, err := job.DownloadOutputs(ctx, workDir, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -336,7 +336,7 @@ func invoke(ctx context.Context, c cli, ws *workspace, stdout, stderr io.Writer)
 	if waitErr != nil {
 		out.Error = waitErr.Error()
 	} else if c.download != "" {
-		dl, err := ws.client.DownloadOutputs(ctx, job, "", c.download, nil)
+		dl, err := job.DownloadOutputs(ctx, c.download, nil)
 		if err != nil {
 			return err
 		}

@@ -191,7 +191,7 @@ func (w *walk) invoke(ctx context.Context, scenario string, req batchendpoint.In
 		r.err = err
 		return r
 	}
-	dl, err := w.t.client.DownloadOutputs(ctx, job, "", filepath.Join(w.dir, "outputs", job.Name()), nil)
+	dl, err := job.DownloadOutputs(ctx, filepath.Join(w.dir, "outputs", job.Name()), nil)
 	if err != nil {
 		r.err = err
 		return r

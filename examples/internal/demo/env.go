@@ -117,7 +117,7 @@ func (e *Env) Follow(ctx context.Context, job *batchendpoint.Job, outputName str
 	if err != nil {
 		return d, err
 	}
-	dl, err := e.Client.DownloadOutputs(ctx, job, outputName, filepath.Join(e.Dir, "outputs", job.Name()), nil)
+	dl, err := job.DownloadOutputs(ctx, filepath.Join(e.Dir, "outputs", job.Name()), &batchendpoint.DownloadOutputsOptions{OutputName: outputName})
 	if err != nil {
 		return d, err
 	}

@@ -1,4 +1,4 @@
-package batchendpoint
+package localdata
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// forEachFile runs fn(ctx, i) for i in [0, n) on at most limit goroutines. A
+// ForEach runs fn(ctx, i) for i in [0, n) on at most limit goroutines. A
 // worker checks ctx before taking each index, so once ctx is done or a call
 // has failed no new call starts; it returns when every started call has. A
 // cancel of ctx is reported as ctx's error, whatever the calls in flight made
 // of it.
-func forEachFile(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
+func ForEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	var next atomic.Int64
 	for range max(min(n, limit), 1) {

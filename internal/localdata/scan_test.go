@@ -1,4 +1,4 @@
-package batchendpoint
+package localdata
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 // writeTree creates files (slash paths → content) under a new temp dir.
@@ -77,19 +79,19 @@ func TestUploadHashPinned(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			tree, err := scanLocal(context.Background(), filepath.Join(root, tc.path))
+			tree, err := Scan(context.Background(), filepath.Join(root, tc.path))
 			require.NoError(t, err)
 			if !tc.skipCheck {
-				assert.Equal(t, tc.hash, tree.hash)
+				assert.Equal(t, tc.hash, tree.Hash)
 			}
-			assert.Equal(t, tc.base, tree.base)
-			assert.Equal(t, tc.isDir, tree.isDir)
+			assert.Equal(t, tc.base, tree.Base)
+			assert.Equal(t, tc.isDir, tree.IsDir)
 			var rels []string
-			for _, f := range tree.files {
-				rels = append(rels, f.rel)
+			for _, f := range tree.Files {
+				rels = append(rels, f.Rel)
 			}
 			assert.Equal(t, tc.files, rels)
-			assert.Equal(t, tc.bytes, tree.bytes)
+			assert.Equal(t, tc.bytes, tree.Bytes)
 		})
 	}
 }
@@ -98,43 +100,43 @@ func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("content change changes the hash", func(t *testing.T) {
 		a := writeTree(t, map[string]string{"d/x.txt": "1"})
 		b := writeTree(t, map[string]string{"d/x.txt": "2"})
-		ta, err := scanLocal(context.Background(), filepath.Join(a, "d"))
+		ta, err := Scan(context.Background(), filepath.Join(a, "d"))
 		require.NoError(t, err)
-		tb, err := scanLocal(context.Background(), filepath.Join(b, "d"))
+		tb, err := Scan(context.Background(), filepath.Join(b, "d"))
 		require.NoError(t, err)
-		assert.NotEqual(t, ta.hash, tb.hash)
+		assert.NotEqual(t, ta.Hash, tb.Hash)
 	})
 	t.Run("the folder's own name is not hashed", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"one/x.txt": "1", "two/x.txt": "1"})
-		ta, err := scanLocal(context.Background(), filepath.Join(root, "one"))
+		ta, err := Scan(context.Background(), filepath.Join(root, "one"))
 		require.NoError(t, err)
-		tb, err := scanLocal(context.Background(), filepath.Join(root, "two"))
+		tb, err := Scan(context.Background(), filepath.Join(root, "two"))
 		require.NoError(t, err)
-		assert.Equal(t, ta.hash, tb.hash)
-		assert.NotEqual(t, ta.base, tb.base)
+		assert.Equal(t, ta.Hash, tb.Hash)
+		assert.NotEqual(t, ta.Base, tb.Base)
 	})
 	t.Run("symlinked file is hashed and uploaded by content", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"target.txt": "T", "d/real.txt": "R"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "target.txt"), filepath.Join(root, "d", "link.txt")))
-		tree, err := scanLocal(context.Background(), filepath.Join(root, "d"))
+		tree, err := Scan(context.Background(), filepath.Join(root, "d"))
 		require.NoError(t, err)
-		require.Len(t, tree.files, 2)
-		assert.Equal(t, "link.txt", tree.files[0].rel)
-		assert.Equal(t, int64(1), tree.files[0].size)
+		require.Len(t, tree.Files, 2)
+		assert.Equal(t, "link.txt", tree.Files[0].Rel)
+		assert.Equal(t, int64(1), tree.Files[0].Size)
 	})
 	t.Run("symlink cycle is an error", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"d/x.txt": "1"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "d"), filepath.Join(root, "d", "loop")))
-		_, err := scanLocal(context.Background(), filepath.Join(root, "d"))
-		var ve *ValidationError
+		_, err := Scan(context.Background(), filepath.Join(root, "d"))
+		var ve *inputs.ValidationError
 		require.ErrorAs(t, err, &ve)
 		assert.Equal(t, filepath.Join(root, "d", "loop"), ve.Value)
 		assert.Contains(t, ve.Problem, "(a cycle)")
 	})
 	t.Run("everything ignored is an error", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"d/.amlignore": "*\n", "d/x.txt": "1"})
-		_, err := scanLocal(context.Background(), filepath.Join(root, "d"))
-		var ve *ValidationError
+		_, err := Scan(context.Background(), filepath.Join(root, "d"))
+		var ve *inputs.ValidationError
 		require.ErrorAs(t, err, &ve)
 		assert.Equal(t, filepath.Join(root, "d"), ve.Value)
 		assert.Contains(t, ve.Problem, "every file in the local folder is excluded by its ignore file "+filepath.Join(root, "d", ".amlignore"))
@@ -203,11 +205,11 @@ func bigTree(t testing.TB, n int, size int64) string {
 	return dir
 }
 
-// setHashHook installs hashChunkHook for one test.
+// setHashHook installs Hooks.HashChunk for one test.
 func setHashHook(t *testing.T, fn func(n int)) {
 	t.Helper()
-	hashChunkHook = fn
-	t.Cleanup(func() { hashChunkHook = nil })
+	Hooks.HashChunk = fn
+	t.Cleanup(func() { Hooks.HashChunk = nil })
 }
 
 // runBounded runs fn and fails the test if it takes longer than a bound that
@@ -230,7 +232,7 @@ func TestScanLocalCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		start := time.Now()
-		_, err := scanLocal(ctx, dir)
+		_, err := Scan(ctx, dir)
 		t.Logf("returned %v after the call with a cancelled ctx", time.Since(start))
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Zero(t, chunks.Load())
@@ -244,7 +246,7 @@ func TestScanLocalCancel(t *testing.T) {
 				cancel()
 			}
 		})
-		_, err := scanLocal(ctx, dir)
+		_, err := Scan(ctx, dir)
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, int64(5), chunks.Load())
 	})
@@ -269,7 +271,7 @@ func TestScanLocalCancel(t *testing.T) {
 			cancel()
 			cancelled.Store(true)
 		}()
-		err := runBounded(t, func() error { _, err := scanLocal(ctx, dir); return err })
+		err := runBounded(t, func() error { _, err := Scan(ctx, dir); return err })
 		latency := time.Since(cancelAt)
 		require.ErrorIs(t, err, context.Canceled)
 		assert.LessOrEqual(t, afterCancel.Load(), int64(1), "at most the chunk in flight is hashed after cancel")
@@ -295,10 +297,10 @@ func TestScanLocalChangeWhileHashing(t *testing.T) {
 			require.NoError(t, os.Chtimes(file, time.Now(), time.Now().Add(time.Hour)))
 		})
 	})
-	_, err := scanLocal(context.Background(), dir)
-	var ce *localChangedError
+	_, err := Scan(context.Background(), dir)
+	var ce *ChangedError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, file, ce.path)
+	assert.Equal(t, file, ce.Path)
 	assert.Contains(t, err.Error(), file+" changed while it was being hashed")
 	assert.Contains(t, err.Error(), "retry")
 }
@@ -337,13 +339,13 @@ func withHangGuardFor[T any](t *testing.T, bound time.Duration, fn func() (T, er
 // the metric cancel-ns/op.
 func BenchmarkScanLocalCancelLatency(b *testing.B) {
 	dir := bigTree(b, 3, 64<<20)
-	defer func() { hashChunkHook = nil }()
+	defer func() { Hooks.HashChunk = nil }()
 	var total time.Duration
 	for b.Loop() {
 		ctx, cancel := context.WithCancel(context.Background())
 		var chunks atomic.Int64
 		var at atomic.Pointer[time.Time]
-		hashChunkHook = func(int) {
+		Hooks.HashChunk = func(int) {
 			if chunks.Add(1) == 20 {
 				go func() {
 					now := time.Now()
@@ -352,7 +354,7 @@ func BenchmarkScanLocalCancelLatency(b *testing.B) {
 				}()
 			}
 		}
-		_, err := scanLocal(ctx, dir)
+		_, err := Scan(ctx, dir)
 		require.ErrorIs(b, err, context.Canceled)
 		total += time.Since(*at.Load())
 		cancel()

@@ -1,6 +1,6 @@
 //go:build unix
 
-package batchendpoint
+package localdata
 
 import (
 	"errors"

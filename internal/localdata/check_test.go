@@ -1,6 +1,6 @@
 //go:build unix
 
-package batchendpoint
+package localdata
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 
 // TestCheckLocalInput: every local path that cannot be uploaded is a
 // *ValidationError naming the offending path, with a fix, found offline by
-// checkLocalInput and, the same, by the hashing scan. Nothing blocks: a FIFO is
+// Check and, the same, by the hashing scan. Nothing blocks: a FIFO is
 // never opened (the hang guard below fails the test instead of hanging).
 func TestCheckLocalInput(t *testing.T) {
 	asRoot := os.Geteuid() == 0
@@ -181,9 +181,9 @@ func TestCheckLocalInput(t *testing.T) {
 				}
 				return
 			}
-			for name, run := range map[string]func() (*localTree, error){
-				"checkLocalInput": func() (*localTree, error) { return nil, checkLocalInput(inputs.LocalPath(path)) },
-				"scanLocal":       func() (*localTree, error) { return scanLocal(context.Background(), path) },
+			for name, run := range map[string]func() (*Tree, error){
+				"Check": func() (*Tree, error) { return nil, Check(context.Background(), path) },
+				"Scan":  func() (*Tree, error) { return Scan(context.Background(), path) },
 			} {
 				t.Run(name, func(t *testing.T) {
 					tree, err := withHangGuard(t, run)
@@ -191,8 +191,8 @@ func TestCheckLocalInput(t *testing.T) {
 						require.NoError(t, err)
 						if tree != nil {
 							var rels []string
-							for _, f := range tree.files {
-								rels = append(rels, f.rel)
+							for _, f := range tree.Files {
+								rels = append(rels, f.Rel)
 							}
 							assert.Equal(t, tc.files, rels)
 						}
@@ -255,7 +255,7 @@ func worldReadableDir(t *testing.T) string {
 	return d
 }
 
-// checkAsNobody runs checkLocalInput and scanLocal on path in a copy of the
+// checkAsNobody runs Check and Scan on path in a copy of the
 // test binary running as the user nobody (TestCheckLocalInputChild) and
 // returns the two ValidationErrors it reports.
 func checkAsNobody(t *testing.T, path string) []inputs.ValidationError {
@@ -289,8 +289,8 @@ func TestCheckLocalInputChild(t *testing.T) {
 	if path == "" {
 		t.Skip("only run by checkAsNobody")
 	}
-	_, scanErr := scanLocal(context.Background(), path)
-	for _, err := range []error{checkLocalInput(inputs.LocalPath(path)), scanErr} {
+	_, scanErr := Scan(context.Background(), path)
+	for _, err := range []error{Check(context.Background(), path), scanErr} {
 		var ve *inputs.ValidationError
 		require.ErrorAs(t, err, &ve)
 		b, err := json.Marshal(ve)
@@ -308,6 +308,6 @@ func TestCheckLocalInputCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	require.ErrorIs(t, checkLocalInputContext(ctx, inputs.LocalPath(d)), context.Canceled)
-	require.NoError(t, checkLocalInputContext(context.Background(), inputs.LocalPath(d)))
+	require.ErrorIs(t, Check(ctx, d), context.Canceled)
+	require.NoError(t, Check(context.Background(), d))
 }

@@ -1,16 +1,11 @@
-package batchendpoint
+package localdata
 
 import (
 	"fmt"
 	"io/fs"
 	"os"
 	"time"
-
-	"github.com/azmlbatch/azmlbatch/internal/localfs"
 )
-
-// openRegular opens a local file to hash or upload; see localfs.Open.
-func openRegular(path string) (*os.File, fs.FileInfo, error) { return localfs.Open(path) }
 
 // fileStamp is what a local file looked like when it was hashed: an upload
 // compares it with the open file before and after sending, so that a file
@@ -31,13 +26,16 @@ func (s fileStamp) matches(fi fs.FileInfo) bool {
 	return s.fi != nil && os.SameFile(s.fi, fi) && s.size == fi.Size() && s.mtime.Equal(fi.ModTime())
 }
 
-// localChangedError reports a local file that changed after it was hashed.
-type localChangedError struct {
-	path  string // as the user would recognize it
-	while string // "hashing" or "uploading"
+// ChangedError reports a local file that changed after it was hashed: it is
+// never stored under the hash of its old content.
+type ChangedError struct {
+	// Path is the file as the user would recognize it.
+	Path string
+	// While says when the change was seen ("it was being hashed", ...).
+	While string
 }
 
-func (e *localChangedError) Error() string {
+func (e *ChangedError) Error() string {
 	return fmt.Sprintf("the local file %s changed while %s (its size, modification time or identity is not what was hashed), "+
-		"so it is not uploaded under the old content's hash; retry once the file no longer changes", e.path, e.while)
+		"so it is not uploaded under the old content's hash; retry once the file no longer changes", e.Path, e.While)
 }
