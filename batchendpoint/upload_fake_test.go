@@ -266,7 +266,7 @@ path: data
 		da, err := u.c.CreateDataAsset(ctx, spec, &batchendpoint.CreateDataAssetOptions{UploadProgress: p.add})
 		require.NoError(t, err)
 		assert.Equal(t, batchendpoint.DataAsset{Name: "heart-data", Version: version, ID: u.w.DataAssetID("heart-data", version),
-			Kind: "uri_folder", Path: wantURI, Description: "An unlabeled data asset for heart classification.", Tags: da.Tags, CreatedAt: da.CreatedAt}, da)
+			Kind: "uri_folder", Path: wantURI, Description: "An unlabeled data asset for heart classification.", Tags: da.Tags, CreatedAt: da.CreatedAt}, da.DataAsset)
 		assert.Empty(t, da.Tags, "the service answers tags {}")
 		assert.Equal(t, i == 1, p.last().Skipped, "the second create reuses the upload")
 	}
