@@ -35,7 +35,11 @@
 // per-method options, responses.go the per-method responses, errors.go every
 // error type and constants.go the enums with their PossibleXxxValues. The JSON
 // codec (request → body, body → job details) is internal/wire's; this package
-// calls it and copies the result into its own types.
+// calls it and copies the result into its own types. Local data (scan, hash,
+// ignore rules, offline checks, upload, download) is internal/localdata's: this
+// package resolves the datastore and its credential and hands it a container.
+// The fake subpackage serves the local workspace emulator (with Azurite) for
+// users' tests; NewWorkspace in a test, StartWorkspace anywhere else.
 //
 // The wire contract the client speaks (URLs, headers, token scopes, bodies,
 // statuses, error envelopes), each part with its public source, is written down in
