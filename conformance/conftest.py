@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -132,7 +133,24 @@ def heart(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def uploaded(ml_client, heart):
+def storage_host(ml_client):
+    """The blob host azure-ai-ml 1.4.0 addresses for the default datastore. When it
+    does not resolve and no proxy is set, fail at once: azure-ai-ml would retry it
+    for about 90 s per call before failing the same way."""
+    from azure.ai.ml._azure_environments import _get_storage_endpoint_from_metadata
+    ds = ml_client.datastores.get_default()
+    host = f"{ds.account_name}.blob.{_get_storage_endpoint_from_metadata()}"
+    if not (os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")):
+        try:
+            socket.getaddrinfo(host, 443)
+        except socket.gaierror as e:
+            pytest.fail(f"storage addressing: azure-ai-ml uploads to and downloads from https://{host}, "
+                        f"which does not resolve ({e}) and no HTTPS_PROXY is set", pytrace=False)
+    return host
+
+
+@pytest.fixture(scope="session")
+def uploaded(ml_client, heart, storage_host):
     """The heart folder as a data asset, uploaded by azure-ai-ml (version 1)."""
     return ml_client.data.create_or_update(
         Data(name=f"conformance-local-{RUN}", version="1", type=AssetTypes.URI_FOLDER, path=str(heart.folder)))
