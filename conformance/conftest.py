@@ -117,15 +117,6 @@ class HeartData:
                 rows.append(f"{name},{i},{label},{prob:.4f}")
         return rows
 
-    def pipeline_predictions(self, threshold, decimals):
-        """Lines of the pipeline deployment's score output for score_mode replace, no header."""
-        rows = []
-        for name, recs in sorted(self.records.items()):
-            for i, rec in enumerate(recs):
-                _, prob = score(*(float(rec[HEART_COLUMNS.index(c)]) for c in ("age", "chol", "thalach", "exang")))
-                rows.append(f"{name},{i},{int(prob >= threshold)},{prob:.{decimals}f}")
-        return rows
-
 
 @pytest.fixture(scope="session")
 def heart(tmp_path_factory):
