@@ -11,7 +11,6 @@ import random
 import socket
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from azure.ai.ml import Input, MLClient

@@ -94,7 +94,7 @@ def test_batch_deployments_get(ml_client, name):
 
 # --- invoke ----------------------------------------------------------------
 
-def test_invoke_storage_url(url_job, workspace):
+def test_invoke_storage_url(url_job):
     job, seen, done = url_job
     assert done.status == "Completed", f"statuses {seen}"
     assert done.name == job.name
@@ -198,12 +198,28 @@ def test_jobs_get_polls_to_the_end(ml_client, url_job):
     assert again.tags.get("azureml.batchrun") == "true"
 
 
-def test_jobs_stream(ml_client, url_job, capsys):
+def test_jobs_stream_finished(ml_client, url_job, capsys):
     job, _, _ = url_job
     ml_client.jobs.stream(job.name)
     out = capsys.readouterr().out
     assert f"RunId: {job.name}" in out
     assert "Execution Summary" in out
+
+
+def test_jobs_stream_running(ml_client, workspace, capsys):
+    # As users do right after invoke: stream returns when the job ends.
+    job = ml_client.batch_endpoints.invoke(
+        endpoint_name=ENDPOINT, deployment_name=MODEL_DEPLOYMENT,
+        input=Input(type=AssetTypes.URI_FOLDER, path=workspace["exampleDataUrl"]))
+    ml_client.jobs.stream(job.name)
+    out = capsys.readouterr().out
+    assert f"RunId: {job.name}" in out
+    # The run's logFiles: azure-ai-ml prints those named user_logs/std_log*.txt
+    # or, for a pipeline-type job, logs/azureml/executionlogs.txt.
+    streamed = re.findall(r"^Streaming (\S+)$", out, re.M)
+    assert streamed, f"no log was streamed:\n{out}"
+    assert "Execution Summary" in out
+    assert ml_client.jobs.get(job.name).status == "Completed"
 
 
 def test_jobs_download_one_output(ml_client, url_job, tmp_path):
