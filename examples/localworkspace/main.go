@@ -10,6 +10,11 @@
 //
 // The emulator accepts any unsigned JWT whose aud is the right audience; token
 // files are written for curl, and -token AUDIENCE prints one and exits.
+//
+// For scripts: -state FILE also writes workspace.json to FILE (by rename, so it
+// appears complete) once everything listens, and -step-delay sets how long jobs
+// stay in each intermediate status (the conformance suite slows them to cancel
+// one while it runs).
 package main
 
 import (
@@ -32,6 +37,8 @@ import (
 func main() {
 	token := flag.String("token", "", "print a token for this audience (e.g. https://management.azure.com or https://ml.azure.com) and exit")
 	verbose := flag.Bool("v", false, "log every request")
+	stateCopy := flag.String("state", "", "also write workspace.json to this file once everything listens")
+	stepDelay := flag.Duration("step-delay", demo.DefaultStepDelay, "how long jobs stay in each intermediate status")
 	flag.Parse()
 	if *token != "" {
 		tok, _ := emulator.MintToken("", *token, 24*time.Hour)
@@ -40,7 +47,16 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, os.Stdout, *verbose, nil); err != nil {
+	var ready func(State, string)
+	if *stateCopy != "" {
+		ready = func(_ State, file string) {
+			if err := copyAtomic(file, *stateCopy); err != nil {
+				fmt.Fprintln(os.Stderr, "localworkspace: -state:", err)
+				stop()
+			}
+		}
+	}
+	if err := serve(ctx, os.Stdout, &serveOptions{verbose: *verbose, stepDelay: *stepDelay}, ready); err != nil {
 		fmt.Fprintln(os.Stderr, "localworkspace:", err)
 		stop()
 		os.Exit(1)
@@ -59,14 +75,24 @@ type State struct {
 	ExampleDataURL string            `json:"exampleDataUrl"`
 }
 
+// serveOptions are the command-line settings of serve; nil means defaults.
+type serveOptions struct {
+	verbose   bool
+	stepDelay time.Duration
+}
+
 // serve runs the local workspace until ctx ends; ready, when set, gets the state
 // once everything listens.
-func serve(ctx context.Context, out io.Writer, verbose bool, ready func(State, string)) error {
+func serve(ctx context.Context, out io.Writer, opts *serveOptions, ready func(State, string)) error {
+	var o serveOptions
+	if opts != nil {
+		o = *opts
+	}
 	var logf func(string, ...any)
-	if verbose {
+	if o.verbose {
 		logf = func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 	}
-	l, err := demo.StartLocal(ctx, &demo.LocalOptions{Log: out, Logf: logf})
+	l, err := demo.StartLocal(ctx, &demo.LocalOptions{Log: out, Logf: logf, StepDelay: o.stepDelay})
 	if err != nil {
 		return err
 	}
@@ -145,4 +171,27 @@ Press Ctrl-C to stop.
 		stateFile, stateFile,
 		st.CABundle, st.TokenFiles["arm"], st.ARMEndpoint, endpointPath, batchendpoint.DefaultAPIVersion,
 		st.CABundle, st.TokenFiles["ml"], body, st.ScoringURIs[demo.Endpoint])
+}
+
+// copyAtomic copies src to dst through a temporary file in dst's folder, so a
+// script waiting for dst never reads it half written.
+func copyAtomic(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".workspace-*.json")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestServeForOtherClients(t *testing.T) {
 	done := make(chan error, 1)
 	var out lockedWriter
 	go func() {
-		done <- serve(ctx, &out, false, func(st State, file string) { readyc <- ready{st, file} })
+		done <- serve(ctx, &out, nil, func(st State, file string) { readyc <- ready{st, file} })
 	}()
 	var r ready
 	select {
@@ -97,4 +98,38 @@ func TestServeForOtherClients(t *testing.T) {
 	}
 	assert.Contains(t, out.String(), "stopped the workspace emulator and Azurite")
 	assert.NoFileExists(t, st.CABundle, "temporary files removed")
+}
+
+// -state hands scripts a complete copy of workspace.json, or an error.
+func TestCopyAtomic(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "workspace.json")
+	require.NoError(t, os.WriteFile(src, []byte(`{"workspace":"w"}`), 0o644))
+	tests := []struct {
+		name, src, dst string
+		wantErr        bool
+	}{
+		{name: "copies", src: src, dst: filepath.Join(dir, "copy.json")},
+		{name: "replaces", src: src, dst: src + ".old"},
+		{name: "missing source", src: filepath.Join(dir, "none.json"), dst: filepath.Join(dir, "x.json"), wantErr: true},
+		{name: "missing folder", src: src, dst: filepath.Join(dir, "no", "x.json"), wantErr: true},
+	}
+	require.NoError(t, os.WriteFile(src+".old", []byte("old"), 0o644))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := copyAtomic(tc.src, tc.dst)
+			if tc.wantErr {
+				require.Error(t, err)
+				assert.NoFileExists(t, tc.dst)
+				return
+			}
+			require.NoError(t, err)
+			got, err := os.ReadFile(tc.dst)
+			require.NoError(t, err)
+			assert.JSONEq(t, `{"workspace":"w"}`, string(got))
+			left, err := filepath.Glob(filepath.Join(filepath.Dir(tc.dst), ".workspace-*.json"))
+			require.NoError(t, err)
+			assert.Empty(t, left, "no temporary file is left")
+		})
+	}
 }
