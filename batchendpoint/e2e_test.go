@@ -677,7 +677,14 @@ func TestE2EJobLifecycle(t *testing.T) {
 		}
 		assert.Equal(t, append(steps, batchendpoint.JobStatusCompleted), got)
 		assert.Equal(t, batchendpoint.JobStatusCompleted, r.d.Status)
+		assert.Equal(t, e2eModelEP, r.d.ExperimentName)
+		assert.Equal(t, w.DatastoreID(fake.DefaultDatastore)+"/paths/azureml/"+e2eGUID(job.Name())+"/score/predictions.csv", r.d.Outputs["score"].URI)
 		assert.Equal(t, e2eWant("xgb", e2eAll...), e.predictions(t, job.Name(), "score", "predictions.csv"))
+		gets := w.Requests(fake.RouteGetJob)
+		require.NotEmpty(t, gets)
+		last := gets[len(gets)-1]
+		assert.Equal(t, w.ARMEndpoint()+wsPathOf(w)+"/jobs/"+job.Name()+"?api-version=2025-12-01", last.URL, "polled on ARM")
+		assert.Equal(t, "https://management.azure.com", last.Audience)
 	})
 
 	t.Run("failed job's code and message from Run History", func(t *testing.T) {
