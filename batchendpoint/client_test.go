@@ -279,12 +279,18 @@ func TestInvokeResendsWhenConnectionRefused(t *testing.T) {
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close()) // nothing listens there now
-	_, err = w.Client().Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)},
+	counter := &hostCounter{count: map[string]int{}}
+	o := w.ClientOptions()
+	o.PerRetryPolicies = append(o.PerRetryPolicies, counter)
+	c, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), o)
+	require.NoError(t, err)
+	_, err = c.Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)},
 		&batchendpoint.InvokeOptions{ScoringURI: "https://" + addr + "/jobs", MaxResends: 1})
 	require.Error(t, err)
 	var amb *batchendpoint.AmbiguousInvokeError
 	assert.False(t, errors.As(err, &amb), "a refused connection sent nothing: not ambiguous")
 	assert.Contains(t, err.Error(), "refused")
+	assert.Equal(t, 2, counter.get(http.MethodPost, addr), "the POST and one resend (MaxResends 1)")
 	assert.Zero(t, w.RequestCount(fake.RouteInvoke))
 	assert.Empty(t, w.Jobs())
 }
