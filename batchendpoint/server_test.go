@@ -1,21 +1,22 @@
 package batchendpoint_test
 
 // What stays on hand-written servers, and why. Everything a workspace does is
-// tested on the fake workspace (batchendpoint/fake: the emulator in-process,
-// with fault injection and request inspection); only these remain:
+// tested on the fake workspace (batchendpoint/fake: the emulator, in-process
+// or over TLS, with fault injection and request inspection); client_test.go
+// and invoke_options_test.go run there. Only these remain here:
 //
 //   - benchService: the TLS ARM and inference hosts BenchmarkInvoke and
-//     BenchmarkRawPOST share. It answers a lookup and a POST with fixed bodies
-//     and nothing else, so that the numbers in BENCHMARKS.md measure the client
-//     against a raw POST and not the emulator's job creation and bookkeeping.
-//   - TestNoTokenToHTTPScoringURI: an endpoint whose scoringUri is plain http.
-//     The emulator only ever answers its own https scoring URI.
+//     BenchmarkRawPOST share. It answers one lookup and the POST with fixed
+//     bodies and nothing else, so that BENCHMARKS.md's ratio compares the
+//     client with a raw POST and not with the emulator's job creation.
+//   - TestNoTokenToHTTPScoringURI: an endpoint whose scoringUri is plain http,
+//     which the emulator never answers (it serves only its own https URI).
 //
-// Answers no workspace gives (malformed or truncated bodies, exact timing of
-// Retry-After and transport errors) are scripted in memory instead, on a fake
-// clock: scriptedService (job_wait_test.go), scripted (resend_test.go) and
-// answerRead (invoke_stages_test.go). TestNoTokenOverHTTP's plain-http host
-// only counts what reaches it.
+// Answers no workspace gives on demand (bodies that are not a job or break off,
+// Retry-After and transport errors at exact instants) are scripted in memory
+// on a fake clock instead: scriptedService (job_wait_test.go) and scripted
+// (resend_test.go). TestNoTokenOverHTTP's plain-http host only counts what
+// reaches it.
 
 import (
 	"context"
