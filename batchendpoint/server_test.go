@@ -41,12 +41,19 @@ import (
 
 // benchService is an ARM host and an inference host, both TLS: GET of the
 // endpoint heart-classifier and its deployment classifier-xgboost, and POST
-// {scoringUri}, which answers 201 with a fixed job. It records every POST.
+// {scoringUri}, which answers 201 with a fixed job. It records every POST, as
+// the server BENCHMARKS.md was measured with did.
 type benchService struct {
 	arm, inf *httptest.Server
 
 	mu      sync.Mutex
-	infReqs int
+	infReqs []recorded
+}
+
+type recorded struct {
+	Method, Path, Query string
+	Header              http.Header
+	Body                []byte
 }
 
 // startBenchService starts the service; call close.
@@ -101,9 +108,10 @@ func (f *benchService) serveARM(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *benchService) serveInference(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
+	b, _ := io.ReadAll(r.Body)
+	rec := recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: b}
 	f.mu.Lock()
-	f.infReqs++
+	f.infReqs = append(f.infReqs, rec)
 	f.mu.Unlock()
 	writeJSON(w, 201, map[string]any{"id": benchWSPath + "/batchEndpoints/heart-classifier/deployments/classifier-xgboost/jobs/" + benchJob,
 		"name": benchJob, "properties": map[string]any{"status": "Preparing", "name": "lemon_yacht_26h5qxzs",
