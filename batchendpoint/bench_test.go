@@ -3,6 +3,7 @@ package batchendpoint_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // POST through the azcore pipeline (bearer, telemetry, logging policies), decode.
 // Compare with BenchmarkRawPOST, the same POST with plain net/http.
 func BenchmarkInvoke(b *testing.B) {
-	f := startFakeService()
+	f := startBenchService()
 	b.Cleanup(f.close)
 	c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, f.options())
 	require.NoError(b, err)
@@ -40,7 +41,7 @@ func BenchmarkInvoke(b *testing.B) {
 // BenchmarkRawPOST is the baseline: the same body and headers POSTed with net/http
 // to the same server, the 201 body read and decoded into a map.
 func BenchmarkRawPOST(b *testing.B) {
-	f := startFakeService()
+	f := startBenchService()
 	b.Cleanup(f.close)
 	hc := f.arm.Client()
 	body := []byte(`{"properties":{"inputData":{"UriFolder":{"uri":"` + heartURL + `","jobInputType":"UriFolder"}}}}`)
@@ -49,7 +50,7 @@ func BenchmarkRawPOST(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		r.Header.Set("Authorization", mlToken)
+		r.Header.Set("Authorization", "Bearer tok:https://ml.azure.com/.default")
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("azureml-model-deployment", "classifier-xgboost")
 		r.Header.Set("repeatability_request-id", "3f2b1c1e-0c7a-4d6e-9a51-2b7f1f0e9c11")
@@ -63,7 +64,7 @@ func BenchmarkRawPOST(b *testing.B) {
 			return err
 		}
 		var v map[string]any
-		return jsonUnmarshal(b, &v)
+		return json.Unmarshal(b, &v)
 	}
 	require.NoError(b, do())
 	b.ReportAllocs()

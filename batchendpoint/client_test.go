@@ -1,13 +1,22 @@
 package batchendpoint_test
 
+// The client against the fake workspace (the emulator in-process, without
+// storage): the requests an invoke makes and caches, validation before any
+// request, POST resend rules, waiting, resuming, cancelling, data-plane-only
+// clients, lookups and redaction. What the emulator cannot answer is in
+// server_test.go.
+
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +30,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
+	"github.com/azmlbatch/azmlbatch/batchendpoint/fake"
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
@@ -29,33 +39,91 @@ const heartURL = "https://azuremlexampledata.blob.core.windows.net/data/heart-di
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
+// Scopes the client asks its credential for.
+const (
+	armScope = "https://management.azure.com/.default"
+	mlScope  = "https://ml.azure.com/.default"
+)
+
+// clientEnv is the workspace of the client tests, in-process and without
+// storage: heart-classifier with the model deployment classifier-xgboost (its
+// default) and the pipeline deployment pipeline-dep, whose literal-only jobs
+// (literalReq) run to Completed; datastore adls (Data Lake Gen2, not Blob); data
+// assets heart-data (versions 1-3, 3 the newest) and table-data (MLTable).
+// Jobs with a storage URL input are created and then fail: the fake reads no
+// host but its Azurite.
+func clientEnv(t *testing.T) *fake.Workspace {
+	t.Helper()
+	w := fake.NewWorkspace(t, &fake.Options{InProcess: true, NoStorage: true})
+	w.AddEndpoint(fake.Endpoint{Name: e2eModelEP, DefaultDeployment: "classifier-xgboost"})
+	w.AddModelDeployment(e2eModelEP, fake.ModelDeployment{Name: "classifier-xgboost"})
+	w.AddPipelineDeployment(e2eModelEP, fake.PipelineDeployment{Name: "pipeline-dep"})
+	w.AddDatastore(fake.Datastore{Name: "adls", Type: fake.DatastoreAzureDataLakeGen2})
+	created := time.Now().Add(-time.Hour)
+	for v := 1; v <= 3; v++ {
+		w.AddDataAsset(fake.DataAsset{Name: "heart-data", Version: strconv.Itoa(v), CreatedAt: created.Add(time.Duration(v) * time.Minute),
+			Path: "azureml://datastores/workspaceblobstore/paths/heart"})
+	}
+	w.AddDataAsset(fake.DataAsset{Name: "table-data", Version: "1", Type: inputs.KindMLTable, Path: "azureml://datastores/workspaceblobstore/paths/table"})
+	return w
+}
+
+// literalReq runs pipeline-dep on a literal: a job that completes without storage.
+var literalReq = batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"score_mode": inputs.String("append")}}
+
+// wsPathOf is the ARM path of w's workspace.
+func wsPathOf(w *fake.Workspace) string {
+	id := w.Workspace()
+	return "/subscriptions/" + id.SubscriptionID + "/resourceGroups/" + id.ResourceGroup +
+		"/providers/Microsoft.MachineLearningServices/workspaces/" + id.Name
+}
+
+func urlOf(t *testing.T, r fake.Request) *url.URL {
+	t.Helper()
+	u, err := url.Parse(r.URL)
+	require.NoError(t, err)
+	return u
+}
+
+// armCount is the number of ARM requests w received: all but the data plane's.
+func armCount(w *fake.Workspace) int {
+	return w.RequestCount() - w.RequestCount(fake.RouteInvoke, fake.RouteGetBatchJob, fake.RouteListBatchJobs)
+}
+
 func TestInvokeRequestsAndCache(t *testing.T) {
-	f := newFakeService(t)
-	c := f.client()
+	w := clientEnv(t)
+	cred := &recordingCredential{TokenCredential: w.Credential()}
+	c, err := batchendpoint.NewClient(w.Workspace(), cred, w.ClientOptions())
+	require.NoError(t, err)
 	ctx := context.Background()
 	req := batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.StorageURL(heartURL)}
 
-	job, err := c.Invoke(ctx, "heart-classifier", req, nil)
+	job, err := c.Invoke(ctx, e2eModelEP, req, nil)
 	require.NoError(t, err)
-	arm, inf := f.counts()
-	assert.Equal(t, 2, arm, "first invoke: GET endpoint + GET deployment")
-	assert.Equal(t, 1, inf, "first invoke: one POST")
-	assert.Equal(t, "batchjob-4ed2bbdb-a43c-4180-902b-7f46ac621d21", job.Name())
+	assert.Equal(t, 2, armCount(w), "first invoke: GET endpoint + GET deployment")
+	assert.Equal(t, 1, w.RequestCount(fake.RouteInvoke), "first invoke: one POST")
+	jobs := w.Jobs()
+	require.Len(t, jobs, 1)
+	assert.Equal(t, jobs[0].Name, job.Name())
+	assert.Regexp(t, `^batchjob-[0-9a-f-]{36}$`, job.Name())
 	assert.Equal(t, batchendpoint.JobStatusPreparing, job.Status())
-	assert.Equal(t, "https://ml.azure.com/runs/"+job.Name(), job.StudioURL())
+	id := w.Workspace()
+	assert.Equal(t, "https://ml.azure.com/runs/"+job.Name()+"?wsid=/subscriptions/"+id.SubscriptionID+"/resourcegroups/"+id.ResourceGroup+"/workspaces/"+id.Name, job.StudioURL())
 
-	f.mu.Lock()
-	a0, a1, post := f.armReqs[0], f.armReqs[1], f.infReqs[0]
-	f.mu.Unlock()
+	reqs := w.Requests()
+	require.Len(t, reqs, 3)
+	a0, a1, post := reqs[0], reqs[1], reqs[2]
+	assert.Equal(t, fake.RouteGetBatchEndpoint, a0.Route)
 	assert.Equal(t, "GET", a0.Method)
-	assert.Equal(t, wsPath+"/batchEndpoints/heart-classifier", a0.Path)
-	assert.Equal(t, "api-version=2025-12-01", a0.Query)
-	assert.Equal(t, armToken, a0.Header.Get("Authorization"))
-	assert.Equal(t, wsPath+"/batchEndpoints/heart-classifier/deployments/classifier-xgboost", a1.Path)
+	assert.Equal(t, wsPathOf(w)+"/batchEndpoints/heart-classifier", urlOf(t, a0).Path)
+	assert.Equal(t, "api-version=2025-12-01", urlOf(t, a0).RawQuery)
+	assert.Equal(t, "https://management.azure.com", a0.Audience)
+	assert.Equal(t, wsPathOf(w)+"/batchEndpoints/heart-classifier/deployments/classifier-xgboost", urlOf(t, a1).Path)
+	assert.Equal(t, "https://management.azure.com", a1.Audience)
+	assert.Equal(t, fake.RouteInvoke, post.Route)
 	assert.Equal(t, "POST", post.Method)
-	assert.Equal(t, "/jobs", post.Path)
-	assert.Empty(t, post.Query, "no api-version on the data-plane POST")
-	assert.Equal(t, mlToken, post.Header.Get("Authorization"))
+	assert.Equal(t, w.ScoringURI(e2eModelEP), post.URL, "no api-version on the data-plane POST")
+	assert.Equal(t, "https://ml.azure.com", post.Audience)
 	assert.Equal(t, "application/json", post.Header.Get("Content-Type"))
 	assert.Equal(t, "classifier-xgboost", post.Header.Get("azureml-model-deployment"))
 	assert.Regexp(t, uuidRE, post.Header.Get("repeatability_request-id"))
@@ -63,34 +131,37 @@ func TestInvokeRequestsAndCache(t *testing.T) {
 	assert.JSONEq(t, `{"properties":{"inputData":{"UriFolder":{"uri":"`+heartURL+`","jobInputType":"UriFolder"}}}}`, string(post.Body))
 
 	for i := 0; i < 3; i++ {
-		_, err = c.Invoke(ctx, "heart-classifier", req, nil)
+		_, err = c.Invoke(ctx, e2eModelEP, req, nil)
 		require.NoError(t, err)
 	}
-	arm, inf = f.counts()
-	assert.Equal(t, 2, arm, "later invokes use the cache")
-	assert.Equal(t, 4, inf, "later invokes: exactly one request each")
-	f.mu.Lock()
+	assert.Equal(t, 2, armCount(w), "later invokes use the cache")
+	assert.Equal(t, 4, w.RequestCount(fake.RouteInvoke), "later invokes: exactly one request each")
 	ids := map[string]bool{}
-	for _, r := range f.infReqs {
-		ids[r.Header.Get("repeatability_request-id")] = true
+	for _, inv := range w.Invocations() {
+		ids[inv.RepeatabilityID] = true
 	}
-	f.mu.Unlock()
 	assert.Len(t, ids, 4, "one repeatability id per invoke")
+	assert.Equal(t, []string{armScope, mlScope}, cred.scopesAsked(), "one token per audience, each for its own scope")
 }
 
 func TestInvokeDefaultDeploymentOmitsHeader(t *testing.T) {
-	f := newFakeService(t)
-	_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	w := clientEnv(t)
+	_, err := w.Client().Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
 	require.NoError(t, err)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	assert.Empty(t, f.infReqs[0].Header.Get("azureml-model-deployment"))
-	assert.Equal(t, wsPath+"/batchEndpoints/heart-classifier/deployments/classifier-xgboost", f.armReqs[1].Path, "the default deployment's kind is looked up")
+	invs := w.Invocations()
+	require.Len(t, invs, 1)
+	assert.Empty(t, invs[0].Deployment)
+	_, sent := http.Header(w.Requests(fake.RouteInvoke)[0].Header)["Azureml-Model-Deployment"]
+	assert.False(t, sent, "no azureml-model-deployment header")
+	deps := w.Requests(fake.RouteGetDeployment)
+	require.Len(t, deps, 1)
+	assert.Equal(t, wsPathOf(w)+"/batchEndpoints/heart-classifier/deployments/classifier-xgboost", urlOf(t, deps[0]).Path, "the default deployment's kind is looked up")
+	assert.Equal(t, "classifier-xgboost", w.Jobs()[0].Deployment, "the service ran the default")
 }
 
 func TestInvokeValidationBeforeAnyRequest(t *testing.T) {
-	f := newFakeService(t)
-	c := f.client()
+	w := clientEnv(t)
+	c := w.Client()
 	cases := []struct {
 		name string
 		ep   string
@@ -99,40 +170,38 @@ func TestInvokeValidationBeforeAnyRequest(t *testing.T) {
 		arm  int // ARM requests allowed (lookups) before the error
 	}{
 		{"bad endpoint name", "x", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, []string{"endpoint", "3-32"}, 0},
-		{"hyphen name", "heart-classifier", batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"heart-data": inputs.StorageURL(heartURL)}}, []string{"inputs.heart-data", "use heart_data"}, 0},
-		{"literal on model deployment", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Inputs: map[string]inputs.Input{
+		{"hyphen name", e2eModelEP, batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"heart-data": inputs.StorageURL(heartURL)}}, []string{"inputs.heart-data", "use heart_data"}, 0},
+		{"literal on model deployment", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Inputs: map[string]inputs.Input{
 			"heart_data": inputs.StorageURL(heartURL), "score_mode": inputs.String("append")}}, []string{"inputs.score_mode", "LiteralJobInput", "pipeline component"}, 2},
-		{"experiment on model deployment", "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL), ExperimentName: "e"}, []string{"ExperimentName", "pipeline component"}, 2},
-		{"mltable latest", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"t": inputs.DataAsset("table-data", "latest")}}, []string{"inputs.t", "MLTable"}, 3},
-		{"output to non-blob datastore", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"heart_data": inputs.StorageURL(heartURL)},
+		{"experiment on model deployment", e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL), ExperimentName: "e"}, []string{"ExperimentName", "pipeline component"}, 2},
+		{"mltable latest", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"t": inputs.DataAsset("table-data", "latest")}}, []string{"inputs.t", "MLTable"}, 3},
+		{"output to non-blob datastore", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"heart_data": inputs.StorageURL(heartURL)},
 			Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore("adls", "out/x.csv").File()}}, []string{"outputs.score", "Blob"}, 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f.mu.Lock()
-			f.armReqs, f.infReqs = nil, nil
-			f.mu.Unlock()
-			c2 := f.client() // fresh cache so lookups are counted
+			w.ClearRequests()
+			c2 := newClient(t, w) // fresh cache so lookups are counted
 			if tc.arm == 0 {
 				c2 = c
 			}
 			_, err := c2.Invoke(context.Background(), tc.ep, tc.req, nil)
 			require.Error(t, err)
-			for _, w := range tc.want {
-				assert.Contains(t, err.Error(), w)
+			for _, s := range tc.want {
+				assert.Contains(t, err.Error(), s)
 			}
 			var ve *batchendpoint.ValidationError
 			assert.True(t, errors.As(err, &ve), "%T", err)
-			arm, inf := f.counts()
-			assert.Equal(t, 0, inf, "no POST")
-			assert.LessOrEqual(t, arm, tc.arm)
+			assert.Equal(t, 0, w.RequestCount(fake.RouteInvoke), "no POST")
+			assert.LessOrEqual(t, armCount(w), tc.arm)
 		})
 	}
+	assert.Empty(t, w.Jobs())
 }
 
 func TestInvokeDeploymentNotFound(t *testing.T) {
-	f := newFakeService(t)
-	_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Deployment: "nope", Input: inputs.StorageURL(heartURL)}, nil)
+	w := clientEnv(t)
+	_, err := w.Client().Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Deployment: "nope", Input: inputs.StorageURL(heartURL)}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `deployment "nope" not found in batch endpoint "heart-classifier"`)
 	var nf *batchendpoint.NotFoundError
@@ -141,33 +210,28 @@ func TestInvokeDeploymentNotFound(t *testing.T) {
 	var re *azcore.ResponseError
 	require.True(t, errors.As(err, &re))
 	assert.Equal(t, 404, re.StatusCode)
-	assert.Equal(t, "ResourceNotFound", re.ErrorCode)
+	assert.Equal(t, "UserError", re.ErrorCode, "the service's code, as answered")
+	assert.Zero(t, w.RequestCount(fake.RouteInvoke))
 }
 
 func TestInvokePOSTNotResentWhenAmbiguous(t *testing.T) {
 	cases := []struct {
 		name   string
-		status int // 0 = reset the connection after reading the body
+		status int // 0 = reset the connection after the request arrived
 	}{{"500", 500}, {"502", 502}, {"504", 504}, {"503 without Retry-After", 503}, {"reset after body", 0}}
+	// Over TLS, so that the reset is a real connection's.
+	w := fake.NewWorkspace(t, &fake.Options{NoStorage: true})
+	w.AddEndpoint(fake.Endpoint{Name: e2eModelEP, DefaultDeployment: "classifier-xgboost"})
+	w.AddModelDeployment(e2eModelEP, fake.ModelDeployment{Name: "classifier-xgboost"})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeService(t)
-			f.onPOST = func(w http.ResponseWriter, r *http.Request, n int) bool {
-				if tc.status == 0 {
-					conn, _, err := w.(http.Hijacker).Hijack()
-					require.NoError(t, err)
-					if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
-						if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
-							_ = tcp.SetLinger(0)
-						}
-					}
-					_ = conn.Close()
-					return true
-				}
-				armError(w, tc.status, "ServiceError", "Received 500 from a service request")
-				return true
+			w.ClearRequests()
+			if tc.status == 0 {
+				w.ResetConnections(fake.RouteInvoke, 1, false)
+			} else {
+				w.FailRequests(fake.RouteInvoke, 1, tc.status, "")
 			}
-			_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.StorageURL(heartURL)}, nil)
+			_, err := newClient(t, w).Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.StorageURL(heartURL)}, nil)
 			require.Error(t, err)
 			var amb *batchendpoint.AmbiguousInvokeError
 			require.True(t, errors.As(err, &amb), "%T %v", err, err)
@@ -179,78 +243,62 @@ func TestInvokePOSTNotResentWhenAmbiguous(t *testing.T) {
 				require.True(t, errors.As(err, &re))
 				assert.Equal(t, tc.status, re.StatusCode)
 			}
-			_, inf := f.counts()
-			assert.Equal(t, 1, inf, "the POST is never resent")
+			invs := w.Invocations()
+			require.Len(t, invs, 1, "the POST is never resent")
+			assert.Equal(t, amb.RepeatabilityID, invs[0].RepeatabilityID)
 		})
 	}
+	assert.Empty(t, w.Jobs(), "every fault answered before a job was created")
 }
 
+// TestInvokePOSTResentOnRetryAfter: a 429 or 503 with Retry-After is resent
+// with the same repeatability id. That the wait is the Retry-After is checked
+// on a fake clock in TestInvokeResendEdge; here it is 0.
 func TestInvokePOSTResentOnRetryAfter(t *testing.T) {
 	for _, status := range []int{429, 503} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			f := newFakeService(t)
-			f.onPOST = func(w http.ResponseWriter, r *http.Request, n int) bool {
-				if n == 0 {
-					w.Header().Set("Retry-After", "1")
-					armError(w, status, "TooManyRequests", "slow down")
-					return true
-				}
-				return false
-			}
-			start := time.Now()
-			job, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.StorageURL(heartURL)}, nil)
+			w := clientEnv(t)
+			f := w.FailRequests(fake.RouteInvoke, 1, status, "0")
+			job, err := w.Client().Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.StorageURL(heartURL)}, nil)
 			require.NoError(t, err)
-			assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "Retry-After honoured")
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			require.Len(t, f.infReqs, 2)
-			id := f.infReqs[0].Header.Get("repeatability_request-id")
-			assert.Equal(t, id, f.infReqs[1].Header.Get("repeatability_request-id"), "same repeatability id on resend")
+			assert.Equal(t, 1, f.Hits())
+			invs := w.Invocations()
+			require.Len(t, invs, 2)
+			assert.Equal(t, []int{status, 201}, []int{invs[0].Status, invs[1].Status})
+			id := invs[0].RepeatabilityID
+			assert.Equal(t, id, invs[1].RepeatabilityID, "same repeatability id on resend")
 			assert.Equal(t, id, job.RepeatabilityID())
+			assert.Len(t, w.Jobs(), 1)
 		})
 	}
 }
 
 func TestInvokeResendsWhenConnectionRefused(t *testing.T) {
-	f := newFakeService(t)
+	w := clientEnv(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close()) // nothing listens there now
-	c := f.client()
-	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)},
+	counter := &hostCounter{count: map[string]int{}}
+	o := w.ClientOptions()
+	o.PerRetryPolicies = append(o.PerRetryPolicies, counter)
+	c, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), o)
+	require.NoError(t, err)
+	_, err = c.Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)},
 		&batchendpoint.InvokeOptions{ScoringURI: "https://" + addr + "/jobs", MaxResends: 1})
 	require.Error(t, err)
 	var amb *batchendpoint.AmbiguousInvokeError
 	assert.False(t, errors.As(err, &amb), "a refused connection sent nothing: not ambiguous")
 	assert.Contains(t, err.Error(), "refused")
-}
-
-func TestWaitProgression(t *testing.T) {
-	f := newFakeService(t)
-	c := f.client()
-	job, err := c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
-	require.NoError(t, err)
-	var seen []batchendpoint.JobStatus
-	d, err := job.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond,
-		OnStatus: func(d batchendpoint.JobDetails) { seen = append(seen, d.Status) }})
-	require.NoError(t, err)
-	assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
-	assert.Equal(t, []batchendpoint.JobStatus{"Preparing", "Queued", "Running", "Completed"}, seen)
-	assert.Equal(t, "heart-classifier", d.ExperimentName)
-	assert.Equal(t, "azureml://datastores/workspaceblobstore/paths/azureml/x/score/predictions.csv", d.Outputs["score"].URI)
-	f.mu.Lock()
-	last := f.armReqs[len(f.armReqs)-1]
-	f.mu.Unlock()
-	assert.Equal(t, wsPath+"/jobs/"+job.Name(), last.Path)
-	assert.Equal(t, armToken, last.Header.Get("Authorization"))
+	assert.Equal(t, 2, counter.get(http.MethodPost, addr), "the POST and one resend (MaxResends 1)")
+	assert.Zero(t, w.RequestCount(fake.RouteInvoke))
+	assert.Empty(t, w.Jobs())
 }
 
 func TestWaitFailedCarriesCodeAndMessage(t *testing.T) {
-	f := newFakeService(t)
-	f.statuses = []string{"Running", "Failed"}
-	f.failErr = map[string]string{"code": "UserError", "message": "mini-batch error threshold exceeded"}
-	job, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	w := clientEnv(t)
+	w.FailNextJob("UserError", "mini-batch error threshold exceeded")
+	job, err := w.Client().Invoke(context.Background(), e2eModelEP, literalReq, nil)
 	require.NoError(t, err)
 	d, err := job.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Millisecond})
 	require.Error(t, err)
@@ -259,7 +307,7 @@ func TestWaitFailedCarriesCodeAndMessage(t *testing.T) {
 	require.True(t, errors.As(err, &jf))
 	assert.Equal(t, "UserError", jf.Code)
 	assert.Equal(t, "mini-batch error threshold exceeded", jf.Message)
-	assert.Equal(t, &batchendpoint.JobError{Code: "UserError", Message: "mini-batch error threshold exceeded"}, d.Error, "the failure from the job's properties.error")
+	assert.Equal(t, &batchendpoint.JobError{Code: "UserError", Message: "mini-batch error threshold exceeded"}, d.Error, "the failure the service reports")
 	assert.Equal(t, d.Error, jf.Job.Error)
 	assert.NotContains(t, d.Properties, "azmlbatch.errorCode", "the failure is not mixed into the service's properties")
 	var re *azcore.ResponseError
@@ -269,123 +317,113 @@ func TestWaitFailedCarriesCodeAndMessage(t *testing.T) {
 }
 
 func TestWaitSurvivesTransientErrors(t *testing.T) {
-	f := newFakeService(t)
-	var mu sync.Mutex
-	fails := 0
-	f.onJobGET = func(w http.ResponseWriter, r *http.Request, n int) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		// Eight polls in a row answered 503: Wait polls again (its own retry loop; the pipeline does not retry its polls).
-		if n < 8 && fails < 8 {
-			fails++
-			armError(w, 503, "ServiceUnavailable", "try later")
-			return true
-		}
-		return false
-	}
-	f.statuses = []string{"Completed"}
-	job, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	w := clientEnv(t)
+	job, err := w.Client().Invoke(context.Background(), e2eModelEP, literalReq, nil)
 	require.NoError(t, err)
+	// Eight polls in a row answered 503: Wait polls again (its own retry loop; the pipeline does not retry its polls).
+	f := w.FailRequests(fake.RouteGetJob, 8, http.StatusServiceUnavailable, "")
 	d, err := job.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond})
 	require.NoError(t, err)
 	assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
-	assert.Equal(t, 8, fails, "eight polls failed with 503, one GET each")
-}
-
-func TestWaitStopsOnCancel(t *testing.T) {
-	f := newFakeService(t)
-	f.statuses = []string{"Running"}
-	job, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan time.Time)
-	go func() {
-		_, err := job.Wait(ctx, &batchendpoint.WaitOptions{MinDelay: 10 * time.Second})
-		assert.ErrorIs(t, err, context.Canceled)
-		done <- time.Now()
-	}()
-	time.Sleep(100 * time.Millisecond)
-	cancelled := time.Now()
-	cancel()
-	select {
-	case at := <-done:
-		assert.Less(t, at.Sub(cancelled), 100*time.Millisecond)
-	case <-time.After(2 * time.Second):
-		t.Fatal("Wait did not return after cancel")
+	assert.Equal(t, 8, f.Hits(), "eight polls failed with 503")
+	gets := w.Requests(fake.RouteGetJob)
+	require.Greater(t, len(gets), 8)
+	for i, r := range gets {
+		want := http.StatusOK
+		if i < 8 {
+			want = http.StatusServiceUnavailable
+		}
+		assert.Equal(t, want, r.Status, "GET %d: one GET per poll", i)
 	}
 }
 
 func TestResumeTokenInFreshClient(t *testing.T) {
-	f := newFakeService(t)
-	f.statuses = []string{"Running", "Running", "Completed"}
-	job, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	w := clientEnv(t)
+	hold := w.HoldJobs(batchendpoint.JobStatusRunning)
+	defer hold.Release()
+	cred := &recordingCredential{TokenCredential: w.Credential()}
+	c, err := batchendpoint.NewClient(w.Workspace(), cred, w.ClientOptions())
+	require.NoError(t, err)
+	job, err := c.Invoke(context.Background(), e2eModelEP, literalReq, nil)
 	require.NoError(t, err)
 	tok, err := job.ResumeToken()
 	require.NoError(t, err)
-	assert.NotContains(t, tok, "tok:")
+	require.NotEmpty(t, cred.issued())
+	for _, bearer := range cred.issued() {
+		assert.NotContains(t, tok, bearer, "no bearer token in a resume token")
+	}
 
-	fresh := f.client()
+	fresh := newClient(t, w)
 	resumed, err := fresh.ResumeJob(tok, nil)
 	require.NoError(t, err)
 	assert.Equal(t, job.Name(), resumed.Name())
+	hold.Release()
 	d, err := resumed.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Millisecond})
 	require.NoError(t, err)
 	assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
 	_, err = resumed.ResumeToken()
 	assert.Error(t, err, "no token for an ended job")
 
-	other, err := batchendpoint.NewClient(batchendpoint.Workspace{SubscriptionID: "s", ResourceGroup: "r", Name: "w-other"}, scopeCred{}, f.options())
+	other, err := batchendpoint.NewClient(batchendpoint.Workspace{SubscriptionID: "s", ResourceGroup: "r", Name: "w-other"}, w.Credential(), w.ClientOptions())
 	require.NoError(t, err)
 	_, err = other.ResumeJob(tok, nil)
 	assert.ErrorContains(t, err, "another workspace")
 }
 
 func TestCancelAndAttach(t *testing.T) {
-	f := newFakeService(t)
-	c := f.client()
-	job, err := c.GetJob(context.Background(), "batchjob-1", nil)
+	w := clientEnv(t)
+	hold := w.HoldJobs(batchendpoint.JobStatusPreparing)
+	defer hold.Release()
+	created, err := w.Client().Invoke(context.Background(), e2eModelEP, literalReq, nil)
+	require.NoError(t, err)
+	c := newClient(t, w)
+	w.ClearRequests()
+	job, err := c.GetJob(context.Background(), created.Name(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, batchendpoint.JobStatusPreparing, job.Status())
 	require.NoError(t, job.Cancel(context.Background(), nil))
-	f.mu.Lock()
-	last := f.armReqs[len(f.armReqs)-1]
-	f.mu.Unlock()
-	assert.Equal(t, "POST", last.Method)
-	assert.Equal(t, wsPath+"/jobs/batchjob-1/cancel", last.Path)
+	cancels := w.Requests(fake.RouteCancelJob)
+	require.Len(t, cancels, 1)
+	assert.Equal(t, "POST", cancels[0].Method)
+	assert.Equal(t, wsPathOf(w)+"/jobs/"+created.Name()+"/cancel", urlOf(t, cancels[0]).Path)
+	info, _ := w.Job(created.Name())
+	assert.Contains(t, info.History, batchendpoint.JobStatusCancelRequested, "the service got the cancel")
 }
 
 func TestDataPlanePolling(t *testing.T) {
-	f := newFakeService(t)
-	o := f.options()
+	w := clientEnv(t)
+	o := w.ClientOptions()
 	o.DataPlaneOnly = true
-	c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, o)
+	c, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), o)
 	require.NoError(t, err)
-	job, err := c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, &batchendpoint.InvokeOptions{ScoringURI: f.scoringURI()})
+	job, err := c.Invoke(context.Background(), e2eModelEP, literalReq, &batchendpoint.InvokeOptions{ScoringURI: w.ScoringURI(e2eModelEP)})
 	require.NoError(t, err)
 	d, err := job.Wait(context.Background(), &batchendpoint.WaitOptions{MinDelay: time.Millisecond})
 	require.NoError(t, err)
 	assert.Equal(t, batchendpoint.JobStatusCompleted, d.Status)
-	arm, _ := f.counts()
-	assert.Zero(t, arm, "no ARM request at all")
-	f.mu.Lock()
-	last := f.infReqs[len(f.infReqs)-1]
-	f.mu.Unlock()
-	assert.Equal(t, "/jobs/"+job.Name(), last.Path)
-	assert.Equal(t, mlToken, last.Header.Get("Authorization"))
+	assert.Zero(t, armCount(w), "no ARM request at all")
+	reqs := w.Requests()
+	last := reqs[len(reqs)-1]
+	assert.Equal(t, fake.RouteGetBatchJob, last.Route)
+	assert.Equal(t, w.ScoringURI(e2eModelEP)+"/"+job.Name(), last.URL)
+	assert.Equal(t, "https://ml.azure.com", last.Audience)
 	assert.Error(t, job.Cancel(context.Background(), nil))
+	assert.Zero(t, w.RequestCount(fake.RouteCancelJob))
 }
 
 func TestLatestDataAssetResolved(t *testing.T) {
-	f := newFakeService(t)
-	_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.DataAsset("heart-data", "latest")}, nil)
+	w := clientEnv(t)
+	_, err := w.Client().Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.DataAsset("heart-data", "latest")}, nil)
 	require.NoError(t, err)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	assert.Equal(t, "$orderBy=createdtime+desc&$top=1&api-version=2025-12-01", f.armReqs[2].Query)
+	lists := w.Requests(fake.RouteListDataVersions)
+	require.Len(t, lists, 1)
+	assert.Equal(t, "$orderBy=createdtime+desc&$top=1&api-version=2025-12-01", urlOf(t, lists[0]).RawQuery)
 	var body map[string]any
-	require.NoError(t, json.Unmarshal(f.infReqs[0].Body, &body))
+	invs := w.Invocations()
+	require.Len(t, invs, 1)
+	require.NoError(t, json.Unmarshal(invs[0].Body, &body))
 	in := body["properties"].(map[string]any)["inputData"].(map[string]any)["UriFolder"].(map[string]any)
-	assert.Equal(t, wsPath+"/data/heart-data/versions/3", in["uri"])
+	assert.Equal(t, w.DataAssetID("heart-data", "3"), in["uri"])
 }
 
 // TestLogsHaveNoSecrets runs an invoke with a SAS URL input and azcore logging on.
@@ -399,45 +437,44 @@ func TestLogsHaveNoSecrets(t *testing.T) {
 		mu.Unlock()
 	})
 	t.Cleanup(func() { azlog.SetListener(nil) })
-	f := newFakeService(t)
+	w := clientEnv(t)
+	cred := &recordingCredential{TokenCredential: w.Credential()}
+	c, err := batchendpoint.NewClient(w.Workspace(), cred, w.ClientOptions())
+	require.NoError(t, err)
 	sas := "https://acct.blob.core.windows.net/data/heart?sv=2022-11-02&sp=rl&sig=S3CR3TSIGNATUREabc%2Bdef%3D"
-	_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(sas)}, nil)
+	_, err = c.Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(sas)}, nil)
 	require.NoError(t, err)
 	mu.Lock()
 	out := logs.String()
 	mu.Unlock()
 	require.Contains(t, out, "/jobs", "logging captured the requests")
 	assert.NotContains(t, out, "S3CR3TSIGNATURE")
-	assert.NotContains(t, out, "tok:")
-	f.mu.Lock()
-	assert.Contains(t, string(f.infReqs[0].Body), "sig=S3CR3TSIGNATUREabc%2Bdef%3D", "the signature is sent to the service")
-	f.mu.Unlock()
+	require.NotEmpty(t, cred.issued())
+	for _, bearer := range cred.issued() {
+		assert.NotContains(t, out, bearer)
+	}
+	invs := w.Invocations()
+	require.Len(t, invs, 1)
+	assert.Contains(t, string(invs[0].Body), "sig=S3CR3TSIGNATUREabc%2Bdef%3D", "the signature is sent to the service")
 }
 
 func TestGetEndpoint(t *testing.T) {
-	f := newFakeService(t)
-	c := f.client()
-	ep, err := c.GetEndpoint(context.Background(), "heart-classifier", nil)
+	w := clientEnv(t)
+	c := w.Client()
+	ep, err := c.GetEndpoint(context.Background(), e2eModelEP, nil)
 	require.NoError(t, err)
-	assert.Equal(t, batchendpoint.Endpoint{Name: "heart-classifier", ScoringURI: f.scoringURI(), DefaultDeployment: "classifier-xgboost"}, ep.Endpoint)
-	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	assert.Equal(t, batchendpoint.Endpoint{Name: e2eModelEP, ScoringURI: w.ScoringURI(e2eModelEP), DefaultDeployment: "classifier-xgboost"}, ep.Endpoint)
+	_, err = c.Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
 	require.NoError(t, err)
-	f.mu.Lock()
-	n := 0
-	for _, r := range f.armReqs {
-		if strings.HasSuffix(r.Path, "/batchEndpoints/heart-classifier") {
-			n++
-		}
-	}
-	f.mu.Unlock()
-	assert.Equal(t, 1, n, "Invoke reuses the endpoint GetEndpoint read")
+	assert.Equal(t, 1, w.RequestCount(fake.RouteGetBatchEndpoint), "Invoke reuses the endpoint GetEndpoint read")
 	_, err = c.GetEndpoint(context.Background(), "missing-ep", nil)
 	assert.True(t, errors.As(err, new(*azcore.ResponseError)))
 }
 
 // TestNoTokenOverHTTP: no bearer token goes to a plain-http host, a URL with
 // user info or a scoring URI the caller got wrong; each is refused with a clear
-// error before any request.
+// error before any request. A scoring URI over http from the service is
+// TestNoTokenToHTTPScoringURI (server_test.go): the emulator never answers one.
 func TestNoTokenOverHTTP(t *testing.T) {
 	var mu sync.Mutex
 	var withAuth, total int
@@ -451,21 +488,16 @@ func TestNoTokenOverHTTP(t *testing.T) {
 		w.WriteHeader(500)
 	}))
 	defer plain.Close()
-	f := newFakeService(t)
+	w := clientEnv(t)
 	req := batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}
-	withARM := func(endpoint string) *batchendpoint.ClientOptions {
-		o := f.options()
-		o.Cloud.Services[cloud.ResourceManager] = cloud.ServiceConfiguration{Endpoint: endpoint, Audience: "https://management.azure.com"}
-		return o
-	}
 	t.Run("NewClient", func(t *testing.T) {
 		for _, tc := range []struct{ name, endpoint, want string }{
 			{"ARM over http", plain.URL, "not https"},
-			{"ARM with user info", strings.Replace(f.arm.URL, "https://", "https://user:hunter2@", 1), "user info"},
+			{"ARM with user info", strings.Replace(w.ARMEndpoint(), "https://", "https://user:hunter2@", 1), "user info"},
 			{"ARM without host", "https://", "no host"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, withARM(tc.endpoint))
+				_, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), withARM(w.ClientOptions(), tc.endpoint))
 				var ve *batchendpoint.ValidationError
 				require.ErrorAs(t, err, &ve)
 				assert.Equal(t, "ClientOptions.Cloud", ve.Field)
@@ -477,36 +509,20 @@ func TestNoTokenOverHTTP(t *testing.T) {
 	t.Run("InvokeOptions.ScoringURI", func(t *testing.T) {
 		for _, tc := range []struct{ name, uri, want string }{
 			{"http", plain.URL + "/jobs", "not https"},
-			{"user info", strings.Replace(f.scoringURI(), "https://", "https://user:hunter2@", 1), "user info"},
+			{"user info", strings.Replace(w.ScoringURI(e2eModelEP), "https://", "https://user:hunter2@", 1), "user info"},
 			{"not a URL", "jobs", "no host"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				armBefore, infBefore := f.counts()
-				_, err := f.client().Invoke(context.Background(), "heart-classifier", req, &batchendpoint.InvokeOptions{ScoringURI: tc.uri})
+				before := w.RequestCount()
+				_, err := newClient(t, w).Invoke(context.Background(), e2eModelEP, req, &batchendpoint.InvokeOptions{ScoringURI: tc.uri})
 				var ve *batchendpoint.ValidationError
 				require.ErrorAs(t, err, &ve)
 				assert.Equal(t, "InvokeOptions.ScoringURI", ve.Field)
 				assert.Contains(t, err.Error(), tc.want)
 				assert.NotContains(t, err.Error(), "hunter2")
-				arm, inf := f.counts()
-				assert.Equal(t, [2]int{armBefore, infBefore}, [2]int{arm, inf}, "no request")
+				assert.Equal(t, before, w.RequestCount(), "no request")
 			})
 		}
-	})
-	t.Run("scoring URI from the service over http", func(t *testing.T) {
-		arm := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, 200, map[string]any{"name": "heart-classifier", "properties": map[string]any{
-				"scoringUri": plain.URL + "/jobs", "defaults": map[string]any{"deploymentName": "d"}}})
-		}))
-		defer arm.Close()
-		o := withARM(arm.URL)
-		o.Transport = arm.Client()
-		c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, o)
-		require.NoError(t, err)
-		_, err = c.Invoke(context.Background(), "heart-classifier", req, nil)
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "not https")
-		assert.Contains(t, err.Error(), "not sending the data-plane token")
 	})
 	mu.Lock()
 	defer mu.Unlock()
@@ -516,8 +532,8 @@ func TestNoTokenOverHTTP(t *testing.T) {
 
 // TestPollUntilDone: the azcore poller behind a Job behaves like other Azure Go SDKs'.
 func TestPollUntilDone(t *testing.T) {
-	f := newFakeService(t)
-	job, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	w := clientEnv(t)
+	job, err := w.Client().Invoke(context.Background(), e2eModelEP, literalReq, nil)
 	require.NoError(t, err)
 	d, err := job.Poller().PollUntilDone(context.Background(), &runtime.PollUntilDoneOptions{Frequency: time.Millisecond})
 	require.NoError(t, err)
@@ -525,10 +541,13 @@ func TestPollUntilDone(t *testing.T) {
 	assert.True(t, job.Poller().Done())
 	assert.Equal(t, batchendpoint.JobStatusCompleted, job.Status())
 
-	f2 := newFakeService(t)
-	f2.statuses = []string{"Running", "Canceled"}
-	job, err = f2.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+	hold := w.HoldJobs(batchendpoint.JobStatusRunning)
+	defer hold.Release()
+	job, err = w.Client().Invoke(context.Background(), e2eModelEP, literalReq, nil)
 	require.NoError(t, err)
+	_, err = w.WaitJobStatus(context.Background(), job.Name(), batchendpoint.JobStatusRunning)
+	require.NoError(t, err)
+	require.NoError(t, w.CancelJob(job.Name()))
 	_, err = job.Poller().PollUntilDone(context.Background(), &runtime.PollUntilDoneOptions{Frequency: time.Millisecond})
 	var jf *batchendpoint.JobFailedError
 	require.ErrorAs(t, err, &jf)
@@ -539,16 +558,10 @@ func TestPollUntilDone(t *testing.T) {
 // TestServiceErrorsRedactSAS: a 400 that echoes the input (as the service's
 // validation errors do) comes back without the signature.
 func TestServiceErrorsRedactSAS(t *testing.T) {
-	f := newFakeService(t)
-	f.onPOST = func(w http.ResponseWriter, r *http.Request, n int) bool {
-		body, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "UserError",
-			"message": "Errors: [{\"PropertyName\":\"InputData.Values[0]\",\"AttemptedValue\":{\"Uri\":\"https://acct.blob.core.windows.net/c/d?sp=r&sig=T0PSECRET\"}}]"}})
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(400)
-		_, _ = w.Write(body)
-		return true
-	}
-	_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{
+	w := clientEnv(t)
+	w.InjectFault(fake.Fault{Route: fake.RouteInvoke, Action: fake.FaultRespond, Status: 400, Code: "UserError",
+		Message: "Errors: [{\"PropertyName\":\"InputData.Values[0]\",\"AttemptedValue\":{\"Uri\":\"https://acct.blob.core.windows.net/c/d?sp=r&sig=T0PSECRET\"}}]"})
+	_, err := w.Client().Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{
 		Input: inputs.StorageURL("https://acct.blob.core.windows.net/c/d?sp=r&sig=T0PSECRET")}, nil)
 	require.Error(t, err)
 	var re *azcore.ResponseError
@@ -557,4 +570,13 @@ func TestServiceErrorsRedactSAS(t *testing.T) {
 	assert.Equal(t, 400, re.StatusCode)
 	assert.NotContains(t, err.Error(), "T0PSECRET")
 	assert.Contains(t, err.Error(), "sig=REDACTED")
+	assert.Equal(t, 1, w.RequestCount(fake.RouteInvoke))
+}
+
+// withARM returns o with Resource Manager at endpoint.
+func withARM(o *batchendpoint.ClientOptions, endpoint string) *batchendpoint.ClientOptions {
+	services := maps.Clone(o.Cloud.Services)
+	services[cloud.ResourceManager] = cloud.ServiceConfiguration{Endpoint: endpoint, Audience: services[cloud.ResourceManager].Audience}
+	o.Cloud.Services = services
+	return o
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
+	"github.com/azmlbatch/azmlbatch/batchendpoint/fake"
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
@@ -16,9 +17,9 @@ import (
 // TestInvokeValidateStage: options and client modes that cannot work are
 // refused by the validate stage, before any request.
 func TestInvokeValidateStage(t *testing.T) {
-	f := newFakeService(t)
+	w := clientEnv(t)
 	url := inputs.StorageURL(heartURL)
-	ownStore := wsPath + "/datastores/workspaceblobstore"
+	ownStore := w.DatastoreID(fake.DefaultDatastore)
 	cases := []struct {
 		name      string
 		dataPlane bool
@@ -36,28 +37,27 @@ func TestInvokeValidateStage(t *testing.T) {
 			field: "InvokeOptions.ScoringURI"},
 		{name: "data-plane only with a data asset by label", dataPlane: true,
 			req:  batchendpoint.InvokeRequest{Input: inputs.DataAsset("heart-data", "latest")},
-			opts: batchendpoint.InvokeOptions{ScoringURI: f.scoringURI()}, field: "ClientOptions.DataPlaneOnly"},
+			opts: batchendpoint.InvokeOptions{ScoringURI: w.ScoringURI(e2eModelEP)}, field: "ClientOptions.DataPlaneOnly"},
 		{name: "data-plane only with an output datastore by name", dataPlane: true,
 			req:  batchendpoint.InvokeRequest{Input: url, Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore("workspaceblobstore", "x/p.csv").File()}},
-			opts: batchendpoint.InvokeOptions{ScoringURI: f.scoringURI()}, field: "ClientOptions.DataPlaneOnly"},
+			opts: batchendpoint.InvokeOptions{ScoringURI: w.ScoringURI(e2eModelEP)}, field: "ClientOptions.DataPlaneOnly"},
 		{name: "data-plane only with an output datastore by id", dataPlane: true,
 			req:  batchendpoint.InvokeRequest{Input: url, Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore(ownStore, "x/p.csv").File()}},
-			opts: batchendpoint.InvokeOptions{ScoringURI: f.scoringURI()}},
+			opts: batchendpoint.InvokeOptions{ScoringURI: w.ScoringURI(e2eModelEP)}},
 		{name: "a 128-character repeatability id", req: batchendpoint.InvokeRequest{Input: url},
 			opts: batchendpoint.InvokeOptions{RepeatabilityID: strings.Repeat("a", 128)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := f.options()
+			o := w.ClientOptions()
 			o.DataPlaneOnly = tc.dataPlane
-			c, err := batchendpoint.NewClient(testWorkspace, scopeCred{}, o)
+			c, err := batchendpoint.NewClient(w.Workspace(), w.Credential(), o)
 			require.NoError(t, err)
-			arm0, inf0 := f.counts()
-			_, err = c.Invoke(context.Background(), "heart-classifier", tc.req, &tc.opts)
-			arm, inf := f.counts()
+			w.ClearRequests()
+			_, err = c.Invoke(context.Background(), e2eModelEP, tc.req, &tc.opts)
 			if tc.field == "" {
 				require.NoError(t, err)
-				assert.Equal(t, 1, inf-inf0, "the POST")
+				assert.Equal(t, 1, w.RequestCount(fake.RouteInvoke), "the POST")
 				return
 			}
 			var ve *batchendpoint.ValidationError
@@ -65,7 +65,7 @@ func TestInvokeValidateStage(t *testing.T) {
 			assert.Equal(t, tc.field, ve.Field)
 			assert.NotEmpty(t, ve.Fix)
 			assert.NotContains(t, err.Error(), "\n")
-			assert.Equal(t, [2]int{arm0, inf0}, [2]int{arm, inf}, "no request")
+			assert.Zero(t, w.RequestCount(), "no request")
 		})
 	}
 }

@@ -155,6 +155,15 @@ func TestInvokeResendEdge(t *testing.T) {
 			},
 			elapsed: 2 * time.Second, requests: 2,
 			check: func(t *testing.T, err error) { require.NoError(t, err) }},
+		{name: "503 Retry-After within the deadline is honoured", deadline: 10 * time.Second,
+			answer: func(n int, r *http.Request) (*http.Response, error) {
+				if n == 0 {
+					return throttled(503, "Retry-After", "1")(r), nil
+				}
+				return created(r), nil
+			},
+			elapsed: time.Second, requests: 2,
+			check: func(t *testing.T, err error) { require.NoError(t, err) }},
 		{name: "deadline while connecting: not sent, with the id", deadline: 3 * time.Second,
 			answer: func(_ int, r *http.Request) (*http.Response, error) {
 				<-r.Context().Done() // the dial never completes

@@ -38,21 +38,29 @@ func next(s, key string, i int) int {
 	return i + 1 + j
 }
 
-// recordingCredential remembers every token it hands out.
+// recordingCredential remembers every token it hands out and every scope asked.
 type recordingCredential struct {
 	azcore.TokenCredential
 	mu     sync.Mutex
 	tokens []string
+	scopes []string
 }
 
 func (c *recordingCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	tok, err := c.TokenCredential.GetToken(ctx, o)
+	c.mu.Lock()
+	c.scopes = append(c.scopes, o.Scopes...)
 	if err == nil {
-		c.mu.Lock()
 		c.tokens = append(c.tokens, tok.Token)
-		c.mu.Unlock()
 	}
+	c.mu.Unlock()
 	return tok, err
+}
+
+func (c *recordingCredential) scopesAsked() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.scopes...)
 }
 
 func (c *recordingCredential) issued() []string {
