@@ -244,6 +244,7 @@ func decodeJSON(resp *http.Response, v any) error {
 type sendMark struct {
 	reached bool
 	err     error
+	status  int // the status the transport received, 0 if none
 }
 
 // postPayload marks a request whose body is an in-memory payload.
@@ -270,6 +271,9 @@ func (inMemoryBodyPolicy) Do(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
 	if m != nil {
 		m.err = err // the transport's own error: azcore may report ctx's error instead
+		if err == nil {
+			m.status = resp.StatusCode
+		}
 	}
 	return resp, err
 }

@@ -452,7 +452,9 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 			}
 			written := mark.reached && wasWritten(cause)
 			switch {
-			case ctx.Err() != nil && !written:
+			// A 429 that arrived before ctx ended refused this attempt, even if
+			// a later policy reports ctx's error instead of the answer.
+			case ctx.Err() != nil && (!written || mark.status == http.StatusTooManyRequests):
 				return nil, &InvokeInterruptedError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, MayExist: mayExist, Err: ctx.Err(), Last: cause}
 			case !mark.reached && !mayExist:
 				return nil, err // refused before sending: a credential failure, say

@@ -381,8 +381,9 @@ func TestInvokeCoalescesLookups(t *testing.T) {
 	})
 }
 
-// TestInvokeCancel: Invoke returns within 100 ms of cancel during a lookup,
-// during the POST and during a Retry-After wait, and says what it knows.
+// TestInvokeCancel: Invoke returns promptly after a cancel during a lookup,
+// during the POST and during a Retry-After wait (latency logged; BENCHMARKS.md),
+// sends nothing more, and says what it knows.
 func TestInvokeCancel(t *testing.T) {
 	w := lookupEnv(t)
 	req := batchendpoint.InvokeRequest{Input: inputs.Datastore(fake.DefaultDatastore, e2eUnlabeled)}
@@ -443,7 +444,9 @@ func TestInvokeCancel(t *testing.T) {
 			cancel()
 			select {
 			case err := <-done:
-				assert.Less(t, time.Since(start), 100*time.Millisecond)
+				// The latency is reported, not asserted (no timing assertions);
+				// the 5 s bound below only catches a hang.
+				t.Logf("%s: returned %v after cancel", tc.name, time.Since(start))
 				tc.check(t, err)
 			case <-time.After(5 * time.Second):
 				t.Fatal("Invoke did not return after cancel")
