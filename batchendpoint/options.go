@@ -79,6 +79,13 @@ type WaitOptions struct {
 	MaxTransientErrors int
 	// OnStatus, if set, is called with the details whenever the status changes.
 	OnStatus func(JobDetails)
+	// OnLog, if set, follows the logs of the job and of its child jobs: after
+	// every poll it is called, in order, with each line appended to a log since
+	// the last poll (read with Range requests from where the last read ended),
+	// and once more after the job ends. Lines are redacted. A log that cannot
+	// be read is read again after the next poll; logs never fail the wait.
+	// Each poll then costs the Run History requests of Job.ListLogs as well.
+	OnLog func(LogLine)
 }
 
 // CancelOptions contains the optional parameters of Job.Cancel.
@@ -122,4 +129,20 @@ type GetDataAssetOptions struct {
 // GetEndpointOptions contains the optional parameters of Client.GetEndpoint.
 type GetEndpointOptions struct {
 	// placeholder for future optional parameters
+}
+
+// ListChildJobsOptions contains the optional parameters of Job.Children.
+type ListChildJobsOptions struct {
+	// placeholder for future optional parameters
+}
+
+// ListLogsOptions contains the optional parameters of Job.ListLogs.
+type ListLogsOptions struct {
+	// placeholder for future optional parameters
+}
+
+// DownloadLogsOptions contains the optional parameters of Job.DownloadLogs.
+type DownloadLogsOptions struct {
+	// Kind, if set, downloads only the logs of this kind (LogKindUser, LogKindSystem).
+	Kind LogKind
 }

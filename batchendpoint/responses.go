@@ -45,3 +45,24 @@ type GetDefaultDatastoreResponse struct {
 type GetDataAssetResponse struct {
 	DataAsset
 }
+
+// ListChildJobsResponse contains the response of Job.Children.
+type ListChildJobsResponse struct {
+	// Children are the job's child jobs, in the order the service lists them.
+	Children []ChildJob
+}
+
+// ListLogsResponse contains the response of Job.ListLogs.
+type ListLogsResponse struct {
+	// Logs are the log files of the job and of its child jobs, the job's own
+	// first, each job's sorted by name.
+	Logs []LogFile
+}
+
+// DownloadLogsResponse contains the response of Job.DownloadLogs.
+type DownloadLogsResponse struct {
+	// Files are the local files written, sorted.
+	Files []string
+	// Bytes is the total size of Files.
+	Bytes int64
+}
