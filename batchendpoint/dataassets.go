@@ -86,7 +86,7 @@ func (c *Client) createDataAsset(ctx context.Context, spec DataAssetSpec, option
 	kind := spec.Kind
 	switch x := in.(type) {
 	case inputs.LocalPathInput:
-		if uri, err = c.uploadLocal(ctx, x, o.UploadProgress); err != nil {
+		if uri, err = c.uploadLocal(ctx, x, o.UploadDatastore, o.UploadProgress); err != nil {
 			return DataAsset{}, fmt.Errorf("DataAssetSpec.Path: uploading %s: %w", x.Path(), err)
 		}
 		kind = x.Kind()

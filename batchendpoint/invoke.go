@@ -249,7 +249,7 @@ func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvo
 		r.stores[name] = ds
 	}
 	if len(v.locals) > 0 {
-		ds, err := c.defaultDatastore(ctx)
+		ds, err := c.uploadDatastore(ctx, v.opts.UploadDatastore)
 		if err != nil {
 			return resolvedInvoke{}, fmt.Errorf("%s: finding the datastore to upload to: %w", v.locals[0].field, err)
 		}
@@ -343,7 +343,8 @@ type uploadedInvoke struct {
 	all map[string]wire.Resolved // located inputs and uploads, by input name
 }
 
-// invokeUpload is the upload stage: local inputs go to the default datastore.
+// invokeUpload is the upload stage: local inputs go to the upload datastore
+// (InvokeOptions.UploadDatastore, else workspaceblobstore).
 // It is the first stage that writes.
 func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInvoke, error) {
 	u := uploadedInvoke{checkedInvoke: k, all: k.located}
@@ -355,7 +356,7 @@ func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInv
 	}
 	for _, n := range k.locals {
 		x := n.in.(inputs.LocalPathInput)
-		uri, err := c.uploadLocal(ctx, x, k.opts.UploadProgress)
+		uri, err := c.uploadLocalTo(ctx, x, k.uploadTo, k.opts.UploadProgress)
 		if err != nil {
 			return uploadedInvoke{}, fmt.Errorf("%s: uploading %s: %w", n.field, x.Path(), err)
 		}

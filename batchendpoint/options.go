@@ -6,6 +6,10 @@ import "time"
 type CreateDataAssetOptions struct {
 	// UploadProgress, if set, is called as a local Path is uploaded.
 	UploadProgress func(UploadProgress)
+	// UploadDatastore names the datastore a local Path is uploaded to
+	// (default workspaceblobstore, where az ml and azure-ai-ml upload, so an
+	// upload by either tool is reused by the other).
+	UploadDatastore string
 }
 
 // DownloadOutputsOptions contains the optional parameters of Job.DownloadOutputs.
@@ -13,6 +17,9 @@ type DownloadOutputsOptions struct {
 	// OutputName is the output to download. "" picks the job's only output (a
 	// job with several outputs then needs a name; the error lists them).
 	OutputName string
+	// All downloads every output, each into <dir>/named-outputs/<name>, as
+	// az ml job download --all does. It excludes OutputName.
+	All bool
 	// Concurrency is the number of files downloaded in parallel (default
 	// ClientOptions.UploadConcurrency, else 8).
 	Concurrency int
@@ -55,6 +62,10 @@ type InvokeOptions struct {
 	MaxRetryAfter time.Duration
 	// UploadProgress, if set, is called as local inputs are uploaded.
 	UploadProgress func(UploadProgress)
+	// UploadDatastore names the datastore local inputs are uploaded to
+	// (default workspaceblobstore, where az ml and azure-ai-ml upload, so an
+	// upload by either tool is reused by the other).
+	UploadDatastore string
 }
 
 // PollOptions contains the optional parameters of Job.Poll.

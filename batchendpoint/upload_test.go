@@ -197,7 +197,7 @@ func testUploadCredentialKinds(t *testing.T, st *stStorage) {
 				secrets = append(secrets, strings.Split(tok.Token, ".")[1]) // the claims part is the same for every token of the hour
 			}
 			c, _ := newSTClient(t, f, cred, st.cert.Pool, nil)
-			uri, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "data")), nil)
+			uri, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "data")), "", nil)
 			assert.Equal(t, tc.listSecrets, f.count("POST", "/listSecrets"))
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
@@ -257,7 +257,7 @@ func testUploadMarker(t *testing.T, st *stStorage) {
 			f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
 			c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
 			var p progressLog
-			_, err = c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "x")), p.add)
+			_, err = c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "x")), "", p.add)
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantPUTs, counter.get("PUT", st.host))
 			assert.Equal(t, tc.skipped, p.last().Skipped)
@@ -291,7 +291,7 @@ func testUploadDatastoreTypes(t *testing.T, st *stStorage) {
 			tc.mutate(&ds)
 			f.addDatastore(ds, st.keySecret())
 			c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
-			_, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "d")), nil)
+			_, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "d")), "", nil)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				assert.Zero(t, f.count("POST", "/listSecrets"))
