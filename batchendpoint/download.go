@@ -120,7 +120,7 @@ func (j *Job) DownloadOutputs(ctx context.Context, dir string, options *Download
 		}
 		got, err := c.downloadOutput(ctx, d, name, outs[name], dest, conc, res.Incomplete, stores)
 		got.ChildJob = res.ChildJob
-		if got.Location != "" || got.Files != nil {
+		if err == nil || len(got.Files) > 0 {
 			res.Outputs = append(res.Outputs, got)
 			res.Files = append(res.Files, got.Files...)
 			res.Bytes += got.Bytes

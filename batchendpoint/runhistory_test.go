@@ -79,10 +79,10 @@ func (f *stFake) logRequests() []http.Header {
 func (f *stFake) serveRunHistory(w http.ResponseWriter, r *http.Request, body []byte) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.rh.runs == nil {
+	p := r.URL.Path
+	if f.rh.runs == nil || strings.HasPrefix(p, "/score/") {
 		return false
 	}
-	p := r.URL.Path
 	if rest, ok := strings.CutPrefix(p, "/logs/"); ok {
 		f.rh.logHeaders = append(f.rh.logHeaders, r.Header.Clone())
 		run, name, _ := strings.Cut(rest, "/")
