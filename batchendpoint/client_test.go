@@ -103,7 +103,9 @@ func TestInvokeValidationBeforeAnyRequest(t *testing.T) {
 		{"literal on model deployment", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Inputs: map[string]inputs.Input{
 			"heart_data": inputs.StorageURL(heartURL), "score_mode": inputs.String("append")}}, []string{"inputs.score_mode", "LiteralJobInput", "pipeline component"}, 2},
 		{"experiment on model deployment", "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL), ExperimentName: "e"}, []string{"ExperimentName", "pipeline component"}, 2},
-		{"mltable latest", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"t": inputs.DataAsset("table-data", "latest")}}, []string{"inputs.t", "MLTable"}, 3},
+		{"mltable latest on a model deployment", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.DataAsset("table-data", "latest")}, []string{"Input", "MLTable"}, 3},
+		{"mltable single input", "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.DataAsset("table-data", "1").Table()}, []string{"Input", "MLTable data isn't supported by batch endpoints"}, 0},
+		{"mltable asset on a model deployment", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Inputs: map[string]inputs.Input{"t": inputs.DataAsset("table-data", "1").Table()}}, []string{"inputs.t", "MLTable data isn't supported by batch endpoints"}, 2},
 		{"output to non-blob datastore", "heart-classifier", batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"heart_data": inputs.StorageURL(heartURL)},
 			Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore("adls", "out/x.csv").File()}}, []string{"outputs.score", "Blob"}, 3},
 	}
@@ -557,4 +559,38 @@ func TestServiceErrorsRedactSAS(t *testing.T) {
 	assert.Equal(t, 400, re.StatusCode)
 	assert.NotContains(t, err.Error(), "T0PSECRET")
 	assert.Contains(t, err.Error(), "sig=REDACTED")
+}
+
+// TestInvokeMLTableOnPipelineDeployment: pipeline component deployments take
+// MLTable inputs, a registered mltable asset as well as DataAssetInput.Table;
+// they go out as jobInputType MLTable with the asset's id.
+func TestInvokeMLTableOnPipelineDeployment(t *testing.T) {
+	tests := []struct {
+		name string
+		in   inputs.Input
+		want string // the input's JSON
+	}{
+		{name: "registered mltable asset, latest", in: inputs.DataAsset("table-data", "latest"),
+			want: `{"uri":"` + wsPath + `/data/table-data/versions/1","jobInputType":"MLTable"}`},
+		{name: "Table by version", in: inputs.DataAsset("tbl", "2").Table(),
+			want: `{"uri":"` + wsPath + `/data/tbl/versions/2","jobInputType":"MLTable"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeService(t)
+			_, err := f.client().Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"t": tc.in}}, nil)
+			require.NoError(t, err)
+			f.mu.Lock()
+			require.Len(t, f.infReqs, 1)
+			body := f.infReqs[0].Body
+			f.mu.Unlock()
+			var sent struct {
+				Properties struct {
+					InputData map[string]json.RawMessage `json:"inputData"`
+				} `json:"properties"`
+			}
+			require.NoError(t, json.Unmarshal(body, &sent))
+			assert.JSONEq(t, tc.want, string(sent.Properties.InputData["t"]))
+		})
+	}
 }

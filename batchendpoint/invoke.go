@@ -296,7 +296,8 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 		}
 		x := n.in.(inputs.DataAssetInput)
 		kind := inputs.Kind(da.Kind)
-		if kind == inputs.KindMLTable {
+		if kind == inputs.KindMLTable && r.kind != DeploymentKindPipelineComponent {
+			// Pipeline component deployments take MLTable inputs; model deployments don't.
 			return checkedInvoke{}, &ValidationError{Field: n.field, Value: x.String(), Problem: "the data asset is an MLTable, which batch endpoints don't support", Fix: "register the data as a uri_folder or uri_file asset"}
 		}
 		if x.KindSet() {
