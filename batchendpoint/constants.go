@@ -93,3 +93,9 @@ const (
 func PossibleLogKindValues() []LogKind {
 	return []LogKind{LogKindUser, LogKindSystem, LogKindOther}
 }
+
+// DefaultUploadDatastore is the datastore local data is uploaded to unless
+// the caller names another (InvokeOptions.UploadDatastore,
+// CreateDataAssetOptions.UploadDatastore): azure-ai-ml and az ml upload there
+// too, so an upload by either tool is found, and not repeated, by the other.
+const DefaultUploadDatastore = "workspaceblobstore"

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -57,6 +58,11 @@ func (c *Client) createDataAsset(ctx context.Context, spec DataAssetSpec, option
 	}
 	if strings.TrimSpace(spec.Path) == "" {
 		return DataAsset{}, &ValidationError{Field: "DataAssetSpec.Path", Problem: "the path is empty", Fix: "give a local file or folder, a storage URL or a datastore path"}
+	}
+	if o.UploadDatastore != "" {
+		if p := names.DatastoreName(o.UploadDatastore); p != nil {
+			return DataAsset{}, &ValidationError{Field: "CreateDataAssetOptions.UploadDatastore", Value: p.Value, Problem: p.Problem, Fix: p.Fix}
+		}
 	}
 	in, err := inputs.Parse(spec.Path, &inputs.ParseOptions{Type: spec.Kind})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
@@ -109,6 +110,11 @@ func (c *Client) invokeValidate(ctx context.Context, endpoint string, req Invoke
 		if _, err := checkTokenURL(o.ScoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
 			return validInvoke{}, &ValidationError{Field: "InvokeOptions.ScoringURI", Value: shownURL(o.ScoringURI), Problem: "the scoring URI " + err.Error(),
 				Fix: "use the endpoint's https scoring URI as az ml batch-endpoint show prints it (the data-plane token is never sent over plain http)"}
+		}
+	}
+	if o.UploadDatastore != "" {
+		if p := names.DatastoreName(o.UploadDatastore); p != nil {
+			return validInvoke{}, &ValidationError{Field: "InvokeOptions.UploadDatastore", Value: p.Value, Problem: p.Problem, Fix: p.Fix}
 		}
 	}
 	v.id = o.RepeatabilityID

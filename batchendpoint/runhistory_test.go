@@ -194,7 +194,9 @@ func (f *stFake) jobIndex(name string) int {
 	return -1
 }
 
-func asset(name string) string { return "azureml://locations/eastus/workspaces/w/data/" + name + "/versions/1" }
+func asset(name string) string {
+	return "azureml://locations/eastus/workspaces/w/data/" + name + "/versions/1"
+}
 
 // rhFake is a workspace with three jobs: a model deployment's job whose
 // outputs are on its batchscoring child, a pipeline job with two steps, and a

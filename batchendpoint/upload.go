@@ -37,11 +37,6 @@ const defaultConcurrency = 8
 // uploadRoot is the folder of local uploads in the default datastore.
 const uploadRoot = localdata.UploadRoot
 
-// DefaultUploadDatastore is the datastore local data is uploaded to unless
-// the caller names another: azure-ai-ml and az ml upload there too, so an
-// upload by either tool is found (and not repeated) by the other.
-const DefaultUploadDatastore = "workspaceblobstore"
-
 // uploadDatastore looks up the datastore named name ("" = DefaultUploadDatastore).
 func (c *Client) uploadDatastore(ctx context.Context, name string) (Datastore, error) {
 	if name == "" {

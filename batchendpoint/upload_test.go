@@ -361,6 +361,8 @@ func testUploadTarget(t *testing.T, st *stStorage) {
 		{name: "data asset: workspaceblobstore", asset: true, want: "workspaceblobstore"},
 		{name: "data asset: the datastore named", asset: true, datastore: "other", want: "other"},
 		{name: "a datastore that does not exist", datastore: "nostore", wantErr: `datastore "nostore" not found`},
+		{name: "invoke: a name no datastore can have", datastore: "my-store", wantErr: "InvokeOptions.UploadDatastore"},
+		{name: "data asset: a name no datastore can have", asset: true, datastore: "my-store", wantErr: "CreateDataAssetOptions.UploadDatastore"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -380,6 +382,11 @@ func testUploadTarget(t *testing.T, st *stStorage) {
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				assert.Empty(t, f.posts)
+				if strings.Contains(tc.wantErr, "UploadDatastore") {
+					var ve *ValidationError
+					require.ErrorAs(t, err, &ve)
+					assert.Empty(t, f.requests(), "refused before any request")
+				}
 			} else {
 				require.NoError(t, err)
 			}
