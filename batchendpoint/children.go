@@ -27,23 +27,35 @@ var errNeedsARM = errors.New("this needs ARM access (Run History): create the cl
 // without outputs, POST .../rundata, and one POST .../batchGetResolvedUris per
 // child to locate them.
 func (j *Job) Children(ctx context.Context, _ *ListChildJobsOptions) (resp ListChildJobsResponse, err error) {
-	ctx, end := j.c.span(ctx, "Job.Children")
+	err = j.runHistoryOp(ctx, "Job.Children", "listing the child jobs", func(ctx context.Context) error {
+		runs, err := j.c.runChildren(ctx, j.h.Name)
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			ch := childOf(r)
+			if ch.Outputs, err = j.c.runOutputs(ctx, r); err != nil {
+				return fmt.Errorf("child job %s: %w", r.RunID, err)
+			}
+			resp.Children = append(resp.Children, ch)
+		}
+		return nil
+	})
+	return resp, err
+}
+
+// runHistoryOp runs op, a Run History read about the job, in a tracing span
+// called name; its errors say what was being read (what) and of which job.
+func (j *Job) runHistoryOp(ctx context.Context, name, what string, op func(context.Context) error) (err error) {
+	ctx, end := j.c.span(ctx, name)
 	defer func() { end(err) }()
 	if j.h.DataPlane {
-		return resp, fmt.Errorf("listing the child jobs of %s: %w", j.h.Name, errNeedsARM)
+		return fmt.Errorf("%s of %s: %w", what, j.h.Name, errNeedsARM)
 	}
-	runs, err := j.c.runChildren(ctx, j.h.Name)
-	if err != nil {
-		return resp, fmt.Errorf("listing the child jobs of %s: %w", j.h.Name, err)
+	if err := op(ctx); err != nil {
+		return fmt.Errorf("%s of %s: %w", what, j.h.Name, err)
 	}
-	for _, r := range runs {
-		ch := childOf(r)
-		if ch.Outputs, err = j.c.runOutputs(ctx, r); err != nil {
-			return resp, fmt.Errorf("child job %s of %s: %w", r.RunID, j.h.Name, err)
-		}
-		resp.Children = append(resp.Children, ch)
-	}
-	return resp, nil
+	return nil
 }
 
 func childOf(r wire.Run) ChildJob {

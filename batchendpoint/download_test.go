@@ -122,18 +122,7 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 			require.NoError(t, err)
 			assert.Equal(t, "outstore", res.Datastore)
 			assert.Equal(t, tc.wantPath, res.Path)
-			var want []string
-			var bytes int64
-			for rel, content := range tc.wantFiles {
-				p := filepath.Join(dir, filepath.FromSlash(rel))
-				want = append(want, p)
-				bytes += int64(len(content))
-				b, err := os.ReadFile(p)
-				require.NoError(t, err)
-				assert.Equal(t, content, string(b))
-			}
-			assert.Equal(t, sortedStrings(want), res.Files)
-			assert.Equal(t, bytes, res.Bytes)
+			assertFiles(t, dir, tc.wantFiles, res.Files, res.Bytes)
 			_, err = os.Stat(filepath.Join(dir, "other.csv"))
 			assert.ErrorIs(t, err, os.ErrNotExist)
 		})
@@ -189,15 +178,7 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 					return
 				}
 				require.NoError(t, err)
-				var want []string
-				for rel, content := range tc.wantFiles {
-					p := filepath.Join(dir, filepath.FromSlash(rel))
-					want = append(want, p)
-					b, err := os.ReadFile(p)
-					require.NoError(t, err)
-					assert.Equal(t, content, string(b))
-				}
-				assert.Equal(t, sortedStrings(want), res.Files)
+				assertFiles(t, dir, tc.wantFiles, res.Files, res.Bytes)
 				var missing []string
 				for _, o := range res.Outputs {
 					if o.Missing {

@@ -27,20 +27,15 @@ import (
 // ListLogs lists the log files of the job and of its child jobs (Run History
 // details of each). The list changes while the job runs.
 func (j *Job) ListLogs(ctx context.Context, _ *ListLogsOptions) (resp ListLogsResponse, err error) {
-	ctx, end := j.c.span(ctx, "Job.ListLogs")
-	defer func() { end(err) }()
-	if j.h.DataPlane {
-		return resp, fmt.Errorf("listing the logs of %s: %w", j.h.Name, errNeedsARM)
-	}
-	own, err := j.c.runDetails(ctx, j.h.Name)
-	if err != nil {
-		return resp, fmt.Errorf("listing the logs of %s: %w", j.h.Name, err)
-	}
-	resp.Logs, err = j.c.jobLogs(ctx, j.h.Name, own)
-	if err != nil {
-		return resp, fmt.Errorf("listing the logs of %s: %w", j.h.Name, err)
-	}
-	return resp, nil
+	err = j.runHistoryOp(ctx, "Job.ListLogs", "listing the logs", func(ctx context.Context) error {
+		own, err := j.c.runDetails(ctx, j.h.Name)
+		if err != nil {
+			return err
+		}
+		resp.Logs, err = j.c.jobLogs(ctx, j.h.Name, own)
+		return err
+	})
+	return resp, err
 }
 
 // DownloadLogs writes the job's log files into dir: the job's own at their

@@ -305,18 +305,7 @@ func TestJobLogs(t *testing.T) {
 			dir := t.TempDir()
 			dl, err := job.DownloadLogs(ctx, dir, &DownloadLogsOptions{Kind: tc.kind})
 			require.NoError(t, err)
-			var want []string
-			var n int64
-			for rel, content := range tc.want {
-				p := filepath.Join(dir, filepath.FromSlash(rel))
-				want = append(want, p)
-				n += int64(len(content))
-				b, err := os.ReadFile(p)
-				require.NoError(t, err)
-				assert.Equal(t, content, string(b))
-			}
-			assert.Equal(t, sortedStrings(want), dl.Files)
-			assert.Equal(t, n, dl.Bytes)
+			assertFiles(t, dir, tc.want, dl.Files, dl.Bytes)
 		})
 	}
 	for _, h := range f.logRequests() {
@@ -416,4 +405,22 @@ func TestJobFailedErrorLogLines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// assertFiles checks that files (total size n) are exactly want (path below
+// dir → content), sorted, with that content on disk.
+func assertFiles(t *testing.T, dir string, want map[string]string, files []string, n int64) {
+	t.Helper()
+	var paths []string
+	var size int64
+	for rel, content := range want {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		paths = append(paths, p)
+		size += int64(len(content))
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.Equal(t, content, string(b))
+	}
+	assert.Equal(t, sortedStrings(paths), files)
+	assert.Equal(t, size, n)
 }
