@@ -290,3 +290,26 @@ type LogLine struct {
 	// Text is the line without its line break, redacted (logs quote SAS URLs and tokens).
 	Text string
 }
+
+// Format prints the child job with every string redacted, for every verb, as
+// JobDetails prints.
+func (c ChildJob) Format(f fmt.State, verb rune) {
+	type childJob ChildJob
+	r := c
+	for _, s := range []*string{&r.Name, &r.DisplayName, &r.ModuleName} {
+		*s = redact.String(*s)
+	}
+	r.Status = JobStatus(redact.String(string(r.Status)))
+	r.Properties, r.Tags = redactMap(r.Properties), redactMap(r.Tags)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), childJob(r))
+}
+
+// Format prints the log file without its URL, whose SAS reads the log, for
+// every verb.
+func (l LogFile) Format(f fmt.State, verb rune) {
+	type logFile struct {
+		Job, Name string
+		Kind      LogKind
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), logFile{Job: redact.String(l.Job), Name: redact.String(l.Name), Kind: l.Kind})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -310,6 +311,10 @@ func TestJobLogs(t *testing.T) {
 	}
 	for _, h := range f.logRequests() {
 		assert.Empty(t, h.Get("Authorization"), "no bearer token goes to a log URL")
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		assert.NotContains(t, fmt.Sprintf(verb, res), stLogSig, "a log's SAS is never printed")
+		assert.NotContains(t, fmt.Sprintf(verb, res.Logs[0]), stLogSig)
 	}
 	t.Run("empty dir", func(t *testing.T) {
 		_, err := job.DownloadLogs(ctx, "", nil)
