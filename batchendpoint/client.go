@@ -86,6 +86,7 @@ type Client struct {
 	deps     map[string]cachedDeployment // key endpoint/deployment
 	stores   map[string]cachedDatastore
 	history  string // Run History base URL, from the workspace discovery document
+	api      string // the discovery document's api URL (the dataset data plane)
 }
 
 type cachedEndpoint struct {

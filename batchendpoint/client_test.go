@@ -174,7 +174,9 @@ func TestInvokeValidationBeforeAnyRequest(t *testing.T) {
 		{"literal on model deployment", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Inputs: map[string]inputs.Input{
 			"heart_data": inputs.StorageURL(heartURL), "score_mode": inputs.String("append")}}, []string{"inputs.score_mode", "LiteralJobInput", "pipeline component"}, 2},
 		{"experiment on model deployment", e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL), ExperimentName: "e"}, []string{"ExperimentName", "pipeline component"}, 2},
-		{"mltable latest", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"t": inputs.DataAsset("table-data", "latest")}}, []string{"inputs.t", "MLTable"}, 3},
+		{"mltable latest on a model deployment", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Input: inputs.DataAsset("table-data", "latest")}, []string{"Input", "MLTable"}, 3},
+		{"mltable single input", e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.DataAsset("table-data", "1").Table()}, []string{"Input", "MLTable data isn't supported by batch endpoints"}, 0},
+		{"mltable asset on a model deployment", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "classifier-xgboost", Inputs: map[string]inputs.Input{"t": inputs.DataAsset("table-data", "1").Table()}}, []string{"inputs.t", "MLTable data isn't supported by batch endpoints"}, 2},
 		{"output to non-blob datastore", e2eModelEP, batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"heart_data": inputs.StorageURL(heartURL)},
 			Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore("adls", "out/x.csv").File()}}, []string{"outputs.score", "Blob"}, 3},
 	}
@@ -579,4 +581,38 @@ func withARM(o *batchendpoint.ClientOptions, endpoint string) *batchendpoint.Cli
 	services[cloud.ResourceManager] = cloud.ServiceConfiguration{Endpoint: endpoint, Audience: services[cloud.ResourceManager].Audience}
 	o.Cloud.Services = services
 	return o
+}
+
+// TestInvokeMLTableOnPipelineDeployment: pipeline component deployments take
+// MLTable inputs, a registered mltable asset as well as DataAssetInput.Table;
+// they go out as jobInputType MLTable with the asset's id.
+func TestInvokeMLTableOnPipelineDeployment(t *testing.T) {
+	tests := []struct {
+		name string
+		in   inputs.Input
+		want string // the input's JSON; WS stands for the workspace's ARM path
+	}{
+		{name: "registered mltable asset, latest", in: inputs.DataAsset("table-data", "latest"),
+			want: `{"uri":"WS/data/table-data/versions/1","jobInputType":"MLTable"}`},
+		{name: "Table by version", in: inputs.DataAsset("tbl", "2").Table(),
+			want: `{"uri":"WS/data/tbl/versions/2","jobInputType":"MLTable"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := clientEnv(t)
+			w.AddDataAsset(fake.DataAsset{Name: "tbl", Version: "2", Type: inputs.KindMLTable, Path: "azureml://datastores/workspaceblobstore/paths/tbl"})
+			_, err := w.Client().Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Deployment: "pipeline-dep", Inputs: map[string]inputs.Input{"t": tc.in}}, nil)
+			require.NoError(t, err)
+			posts := w.Requests(fake.RouteInvoke)
+			require.Len(t, posts, 1)
+			body := posts[0].Body
+			var sent struct {
+				Properties struct {
+					InputData map[string]json.RawMessage `json:"inputData"`
+				} `json:"properties"`
+			}
+			require.NoError(t, json.Unmarshal(body, &sent))
+			assert.JSONEq(t, strings.ReplaceAll(tc.want, "WS", wsPathOf(w)), string(sent.Properties.InputData["t"]))
+		})
+	}
 }

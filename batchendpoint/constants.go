@@ -73,3 +73,29 @@ const (
 func PossibleResourceTypeValues() []ResourceType {
 	return []ResourceType{ResourceBatchEndpoint, ResourceDeployment, ResourceDatastore, ResourceDataAsset}
 }
+
+// LogKind tells user logs from system logs.
+type LogKind string
+
+// Log kinds, by the folder the service writes a log into.
+const (
+	// LogKindUser is what the scoring script or pipeline step wrote
+	// (user_logs/, logs/user/, and the mini-batch error logs).
+	LogKindUser LogKind = "user"
+	// LogKindSystem is what the service's own processes wrote
+	// (system_logs/, logs/sys/, azureml-logs/).
+	LogKindSystem LogKind = "system"
+	// LogKindOther is a log in neither folder.
+	LogKindOther LogKind = "other"
+)
+
+// PossibleLogKindValues returns the log kinds.
+func PossibleLogKindValues() []LogKind {
+	return []LogKind{LogKindUser, LogKindSystem, LogKindOther}
+}
+
+// DefaultUploadDatastore is the datastore local data is uploaded to unless
+// the caller names another (InvokeOptions.UploadDatastore,
+// CreateDataAssetOptions.UploadDatastore): azure-ai-ml and az ml upload there
+// too, so an upload by either tool is found, and not repeated, by the other.
+const DefaultUploadDatastore = "workspaceblobstore"

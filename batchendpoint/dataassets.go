@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -58,6 +59,11 @@ func (c *Client) createDataAsset(ctx context.Context, spec DataAssetSpec, option
 	if strings.TrimSpace(spec.Path) == "" {
 		return DataAsset{}, &ValidationError{Field: "DataAssetSpec.Path", Problem: "the path is empty", Fix: "give a local file or folder, a storage URL or a datastore path"}
 	}
+	if o.UploadDatastore != "" {
+		if p := names.DatastoreName(o.UploadDatastore); p != nil {
+			return DataAsset{}, &ValidationError{Field: "CreateDataAssetOptions.UploadDatastore", Value: p.Value, Problem: p.Problem, Fix: p.Fix}
+		}
+	}
 	in, err := inputs.Parse(spec.Path, &inputs.ParseOptions{Type: spec.Kind})
 	if err != nil {
 		var ve *ValidationError
@@ -86,7 +92,7 @@ func (c *Client) createDataAsset(ctx context.Context, spec DataAssetSpec, option
 	kind := spec.Kind
 	switch x := in.(type) {
 	case inputs.LocalPathInput:
-		if uri, err = c.uploadLocal(ctx, x, o.UploadProgress); err != nil {
+		if uri, err = c.uploadLocal(ctx, x, o.UploadDatastore, o.UploadProgress); err != nil {
 			return DataAsset{}, fmt.Errorf("DataAssetSpec.Path: uploading %s: %w", x.Path(), err)
 		}
 		kind = x.Kind()

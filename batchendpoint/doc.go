@@ -28,7 +28,10 @@
 //     invoke leaves no uploaded data and no job. Identical in-flight lookups are
 //     coalesced; each caller still returns as soon as its own ctx ends.
 //   - Job handles are built on azcore's runtime.Poller, so ResumeToken and
-//     PollUntilDone behave as in other Azure Go SDKs.
+//     PollUntilDone behave as in other Azure Go SDKs. What az ml job download,
+//     list --parent-job-name and stream do reads Run History (runhistory.go):
+//     Job.DownloadOutputs (from the batchscoring child when the job reports no
+//     outputs), Job.Children, Job.ListLogs, Job.DownloadLogs and WaitOptions.OnLog.
 //
 // Layout, as in the Azure SDK's own packages: client.go and the method files hold
 // the Client, job.go the Job handle, models.go the public models, options.go the

@@ -4,22 +4,43 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/localdata"
 )
 
-// DownloadOutputs downloads one output of the job, once it has completed,
-// into dir, keeping the output's relative paths (a uri_file output becomes one
-// file named after its blob). options.OutputName picks the output; "" picks
-// the job's only output, and is an error listing the output names when the
-// job has several. The location comes from the job's own details, read once
-// more when the handle doesn't know it yet or the job had not ended when last
-// polled. The output's datastore must be blob storage (AzureBlob or
-// AzureDataLakeGen2); it is read with the datastore's secrets or, for identity
-// datastores, the client's credential.
+// namedOutputsDir is the folder of each output when DownloadOutputsOptions.All
+// is set, as az ml job download --all lays them out.
+const namedOutputsDir = "named-outputs"
+
+// DownloadOutputs downloads outputs of the job, once it has ended, into dir,
+// keeping each output's relative paths (a uri_file output becomes one file
+// named after its blob).
+//
+// options.OutputName picks one output, written into dir itself; "" picks the
+// job's only output, and is an error listing the output names when the job has
+// several. options.All downloads every output instead, each into
+// dir/named-outputs/<output name> (the layout of az ml job download --all).
+//
+// The locations come from the job's own details, read once more when the
+// handle doesn't know them yet or the job had not ended when last polled. A job
+// that reports none of the outputs asked for (a model deployment's job can
+// report none) is read as azure-ai-ml's jobs.download reads it: the outputs of
+// its batchscoring child job in Run History (DownloadOutputsResponse.ChildJob
+// names it).
+//
+// A job that ended Failed, Canceled or otherwise unsuccessfully is downloaded
+// as far as its outputs exist: the call returns no error for that, sets
+// DownloadOutputsResponse.Incomplete, and marks outputs without files Missing.
+// A job that has not ended is an error.
+//
+// An output's datastore must be blob storage (AzureBlob or AzureDataLakeGen2);
+// it is read with the datastore's secrets or, for identity datastores and when
+// listSecrets is denied, the client's credential.
 //
 // Existing files are overwritten: each file is written to a temporary name in
 // its folder and renamed once complete, so a failed or cancelled download
@@ -37,67 +58,124 @@ func (j *Job) DownloadOutputs(ctx context.Context, dir string, options *Download
 	if options != nil {
 		o = *options
 	}
-	outputName := o.OutputName
 	if c.opts.DataPlaneOnly {
 		return res, &ValidationError{Field: "ClientOptions.DataPlaneOnly", Problem: "downloading outputs needs ARM (datastore lookup and secrets)", Fix: "use a client without DataPlaneOnly"}
 	}
 	if dir == "" {
 		return res, &ValidationError{Field: "dir", Problem: "the destination folder is empty", Fix: "give a folder to download into"}
 	}
+	if o.All && o.OutputName != "" {
+		return res, &ValidationError{Field: "DownloadOutputsOptions.All", Problem: "All and OutputName are both set", Fix: "set OutputName for one output or All for every output"}
+	}
 	d := j.Details()
-	if out, ok := d.Outputs[outputName]; !ok || out.URI == "" || !d.Status.IsTerminal() {
+	if out, ok := d.Outputs[o.OutputName]; o.All || !ok || out.URI == "" || !d.Status.IsTerminal() {
 		if d, err = j.Poll(ctx, nil); err != nil {
 			return res, fmt.Errorf("reading job %s: %w", j.Name(), err)
 		}
 	}
-	if outputName == "" && len(d.Outputs) == 1 {
-		for name := range d.Outputs {
-			outputName = name
+	if !d.Status.IsTerminal() {
+		return res, fmt.Errorf("job %s is %s, not completed: wait for it (Job.Wait) before downloading its outputs", d.Name, d.Status)
+	}
+	res.Status, res.Incomplete = d.Status, !d.Status.IsSuccess()
+	outs := d.Outputs
+	if _, named := outs[o.OutputName]; len(outs) == 0 || (o.OutputName != "" && !named) {
+		// As azure-ai-ml: a batch job's scores are the batchscoring child's "score" output.
+		child, childOuts, cerr := c.scoringChildOutputs(ctx, d.Name)
+		switch {
+		case cerr != nil && !isNotFound(cerr) && len(outs) == 0:
+			return res, fmt.Errorf("job %s reports no outputs, and its child jobs could not be read: %w", d.Name, cerr)
+		case cerr == nil && len(childOuts) > 0:
+			if _, ok := childOuts[o.OutputName]; len(outs) == 0 || ok {
+				outs, res.ChildJob = childOuts, child
+			}
 		}
 	}
-	out, ok := d.Outputs[outputName]
-	if !ok {
-		names := slices.Sorted(maps.Keys(d.Outputs))
-		if len(names) == 0 {
+	var names []string
+	switch {
+	case o.All:
+		names = slices.Sorted(maps.Keys(outs))
+	case o.OutputName == "" && len(outs) == 1:
+		names = slices.Collect(maps.Keys(outs))
+	default:
+		if _, ok := outs[o.OutputName]; ok {
+			names = []string{o.OutputName}
+		}
+	}
+	if len(names) == 0 {
+		all := slices.Sorted(maps.Keys(outs))
+		if len(all) == 0 {
 			return res, fmt.Errorf("job %s reports no outputs", d.Name)
 		}
-		return res, fmt.Errorf("job %s has no output %q; its outputs are: %s", d.Name, outputName, strings.Join(names, ", "))
-	}
-	res.Output, res.Location = outputName, out.URI
-	switch {
-	case !d.Status.IsTerminal():
-		return res, fmt.Errorf("job %s is %s, not completed: wait for it (Job.Wait) before downloading output %q", d.Name, d.Status, outputName)
-	case !d.Status.IsSuccess():
-		return res, fmt.Errorf("job %s ended %s, not completed: output %q may be missing or partial, so it is not downloaded", d.Name, d.Status, outputName)
-	case out.URI == "":
-		return res, fmt.Errorf("job %s reports no location for output %q", d.Name, outputName)
-	}
-	loc, err := c.parseOutputLocation(out.URI)
-	if err != nil {
-		return res, fmt.Errorf("output %q of job %s: %w", outputName, d.Name, err)
-	}
-	res.Datastore, res.Path = loc.Datastore, loc.Path
-	ds, err := c.getDatastore(ctx, loc.Datastore)
-	if err != nil {
-		return res, fmt.Errorf("output %q of job %s: looking up datastore %s: %w", outputName, d.Name, loc.Datastore, err)
-	}
-	store, err := c.openBlobStore(ctx, ds)
-	if err != nil {
-		return res, err
-	}
-	items, err := store.List(ctx, loc.Path, out.Kind == inputs.KindURIFile)
-	if err != nil {
-		return res, fmt.Errorf("listing output %q of job %s: %w", outputName, d.Name, err)
-	}
-	if len(items) == 0 {
-		return res, fmt.Errorf("output %q of job %s: no files at %s", outputName, d.Name, out.URI)
+		return res, fmt.Errorf("job %s has no output %q; its outputs are: %s", d.Name, o.OutputName, strings.Join(all, ", "))
 	}
 	conc := o.Concurrency
 	if conc <= 0 {
 		conc = c.uploadConcurrency()
 	}
-	res.Files, res.Bytes, err = store.Download(ctx, items, dir, conc)
-	return res, err
+	stores := map[string]*localdata.Store{}
+	for _, name := range names {
+		dest := dir
+		if o.All {
+			dest = filepath.Join(dir, namedOutputsDir, name)
+		}
+		got, err := c.downloadOutput(ctx, d, name, outs[name], dest, conc, res.Incomplete, stores)
+		got.ChildJob = res.ChildJob
+		if err == nil || len(got.Files) > 0 {
+			res.Outputs = append(res.Outputs, got)
+			res.Files = append(res.Files, got.Files...)
+			res.Bytes += got.Bytes
+		}
+		if !o.All {
+			res.Output, res.Location, res.Datastore, res.Path = got.Name, got.Location, got.Datastore, got.Path
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	slices.Sort(res.Files)
+	return res, nil
+}
+
+// downloadOutput downloads one output into dest. incomplete (the job did not
+// complete) turns "no location" and "no files" into Missing instead of errors.
+func (c *Client) downloadOutput(ctx context.Context, d JobDetails, name string, out JobOutput, dest string, conc int, incomplete bool, stores map[string]*localdata.Store) (DownloadedOutput, error) {
+	got := DownloadedOutput{Name: name, Location: out.URI}
+	if out.URI == "" {
+		if incomplete {
+			got.Missing = true
+			return got, nil
+		}
+		return got, fmt.Errorf("job %s reports no location for output %q", d.Name, name)
+	}
+	loc, err := c.parseOutputLocation(out.URI)
+	if err != nil {
+		return got, fmt.Errorf("output %q of job %s: %w", name, d.Name, err)
+	}
+	got.Datastore, got.Path = loc.Datastore, loc.Path
+	store := stores[loc.Datastore]
+	if store == nil {
+		ds, err := c.getDatastore(ctx, loc.Datastore)
+		if err != nil {
+			return got, fmt.Errorf("output %q of job %s: looking up datastore %s: %w", name, d.Name, loc.Datastore, err)
+		}
+		if store, err = c.openBlobStore(ctx, ds); err != nil {
+			return got, err
+		}
+		stores[loc.Datastore] = store
+	}
+	items, err := store.List(ctx, loc.Path, out.Kind == inputs.KindURIFile)
+	if err != nil {
+		return got, fmt.Errorf("listing output %q of job %s: %w", name, d.Name, err)
+	}
+	if len(items) == 0 {
+		if incomplete {
+			got.Missing = true
+			return got, nil
+		}
+		return got, fmt.Errorf("output %q of job %s: no files at %s", name, d.Name, out.URI)
+	}
+	got.Files, got.Bytes, err = store.Download(ctx, items, dest, conc)
+	return got, err
 }
 
 // parseOutputLocation reads <datastore ARM id>/paths/<p> and

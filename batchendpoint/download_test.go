@@ -67,6 +67,18 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 	invoked := stJob("batchjob-0001", "heart-ep", "d1")
 	invoked.Properties.Outputs = stOutputs("score", "uri_folder", folderURI)
 	f.addJob(invoked)
+	// A model deployment's job that reports no outputs: they are on its batchscoring child.
+	f.addJob(stJob("job-parent", "heart-ep", "d1"))
+	f.addRun(&stRun{id: "job-parent", status: "Completed"})
+	f.addRun(&stRun{id: "job-parent-step", parent: "job-parent", module: "prep"}) // not the scoring child
+	f.addRun(&stRun{id: "job-parent-score", parent: "job-parent", module: "batchscoring",
+		outputs: map[string]wire.TypedAssetReference{"score": {AssetID: asset("parent-score"), Type: "UriFolder"}}})
+	f.addAsset(asset("parent-score"), "azureml://subscriptions/SUB/resourcegroups/RG/workspaces/WSX/datastores/outstore/paths/azureml/job1/score/")
+	failedMissing := stJob("job-failed-missing", "heart-ep", "d1")
+	failedMissing.Properties.Status = "Canceled"
+	failedMissing.Properties.Outputs = stOutputs("score", "uri_folder", folderURI, "other", "uri_folder", "azureml://datastores/outstore/paths/nothing/here/", "nolocation", "uri_file", "")
+	f.addJob(failedMissing)
+	f.addRun(&stRun{id: "job-failed-missing", status: "Canceled"})
 	c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
 
 	tests := []struct {
@@ -86,10 +98,16 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 		{name: "unknown output lists the outputs", job: "job-done", output: "nope",
 			wantErr: `job job-done has no output "nope"; its outputs are: elsewhere, nolocation, score, single`},
 		{name: "running job", job: "job-running", output: "score", wantErr: "job job-running is Running, not completed"},
-		{name: "failed job", job: "job-failed", output: "score", wantErr: "job job-failed ended Failed"},
+		{name: "failed job: what exists is downloaded", job: "job-failed", output: "score", wantPath: "azureml/job1/score/",
+			wantFiles: map[string]string{"predictions.csv": "p1", "part/b.csv": "b"}},
 		{name: "missing location", job: "job-done", output: "nolocation", wantErr: `reports no location for output "nolocation"`},
 		{name: "another workspace", job: "job-done", output: "elsewhere", wantErr: "is in workspace WS2"},
 		{name: "no files", job: "job-empty", output: "score", wantErr: "no files at"},
+		{name: "from the batchscoring child", job: "job-parent", output: "score", wantPath: "azureml/job1/score/",
+			wantFiles: map[string]string{"predictions.csv": "p1", "part/b.csv": "b"}},
+		{name: "the child's only output when no name is given", job: "job-parent", output: "", wantPath: "azureml/job1/score/",
+			wantFiles: map[string]string{"predictions.csv": "p1", "part/b.csv": "b"}},
+		{name: "unknown output of the child", job: "job-parent", output: "nope", wantErr: `job job-parent has no output "nope"; its outputs are: score`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,23 +122,80 @@ func testDownloadOutputs(t *testing.T, st *stStorage) {
 			require.NoError(t, err)
 			assert.Equal(t, "outstore", res.Datastore)
 			assert.Equal(t, tc.wantPath, res.Path)
-			var want []string
-			var bytes int64
-			for rel, content := range tc.wantFiles {
-				p := filepath.Join(dir, filepath.FromSlash(rel))
-				want = append(want, p)
-				bytes += int64(len(content))
-				b, err := os.ReadFile(p)
-				require.NoError(t, err)
-				assert.Equal(t, content, string(b))
-			}
-			assert.Equal(t, sortedStrings(want), res.Files)
-			assert.Equal(t, bytes, res.Bytes)
+			assertFiles(t, dir, tc.wantFiles, res.Files, res.Bytes)
 			_, err = os.Stat(filepath.Join(dir, "other.csv"))
 			assert.ErrorIs(t, err, os.ErrNotExist)
 		})
 	}
 
+	t.Run("response says where the output came from", func(t *testing.T) {
+		tests := []struct {
+			job           string
+			wantChild     string
+			wantStatus    JobStatus
+			wantIncomplet bool
+		}{
+			{job: "job-parent", wantChild: "job-parent-score", wantStatus: JobStatusCompleted},
+			{job: "job-done", wantStatus: JobStatusCompleted},
+			{job: "job-failed", wantStatus: JobStatusFailed, wantIncomplet: true},
+		}
+		for _, tc := range tests {
+			job, err := c.GetJob(ctx, tc.job, nil)
+			require.NoError(t, err)
+			res, err := job.DownloadOutputs(ctx, t.TempDir(), &DownloadOutputsOptions{OutputName: "score"})
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantChild, res.ChildJob, tc.job)
+			assert.Equal(t, tc.wantStatus, res.Status, tc.job)
+			assert.Equal(t, tc.wantIncomplet, res.Incomplete, tc.job)
+			require.Len(t, res.Outputs, 1)
+			assert.Equal(t, res.Files, res.Outputs[0].Files)
+			assert.Equal(t, tc.wantChild, res.Outputs[0].ChildJob)
+		}
+	})
+	t.Run("all outputs", func(t *testing.T) {
+		tests := []struct {
+			name        string
+			job         string
+			wantFiles   map[string]string
+			wantMissing []string
+			wantErr     string
+		}{
+			{name: "the job's own", job: "job-one", wantFiles: map[string]string{"named-outputs/out/predictions.csv": "file output"}},
+			{name: "the batchscoring child's", job: "job-parent", wantFiles: map[string]string{
+				"named-outputs/score/predictions.csv": "p1", "named-outputs/score/part/b.csv": "b"}},
+			{name: "canceled job: what exists, the rest missing", job: "job-failed-missing", wantFiles: map[string]string{
+				"named-outputs/score/predictions.csv": "p1", "named-outputs/score/part/b.csv": "b"}, wantMissing: []string{"nolocation", "other"}},
+			{name: "a completed job's output elsewhere is an error", job: "job-done", wantErr: `output "elsewhere" of job job-done: location`},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				job, err := c.GetJob(ctx, tc.job, nil)
+				require.NoError(t, err)
+				dir := t.TempDir()
+				res, err := job.DownloadOutputs(ctx, dir, &DownloadOutputsOptions{All: true})
+				if tc.wantErr != "" {
+					require.ErrorContains(t, err, tc.wantErr)
+					return
+				}
+				require.NoError(t, err)
+				assertFiles(t, dir, tc.wantFiles, res.Files, res.Bytes)
+				var missing []string
+				for _, o := range res.Outputs {
+					if o.Missing {
+						missing = append(missing, o.Name)
+						assert.Empty(t, o.Files)
+					}
+				}
+				assert.Equal(t, tc.wantMissing, missing)
+				assert.Empty(t, res.Output, "All names no single output")
+			})
+		}
+		job, err := c.GetJob(ctx, "job-one", nil)
+		require.NoError(t, err)
+		_, err = job.DownloadOutputs(ctx, t.TempDir(), &DownloadOutputsOptions{All: true, OutputName: "out"})
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+	})
 	t.Run("job handle from invoke is polled once", func(t *testing.T) {
 		job, err := c.Invoke(ctx, "heart-ep", InvokeRequest{Input: inputs.StorageURL("https://acct.blob.core.windows.net/data/heart")}, nil)
 		require.NoError(t, err)

@@ -215,7 +215,11 @@ type JobFailedError struct {
 	// a failure, else a code derived from the status (JobFailed, JobCanceled, ...)
 	// and no message.
 	Code, Message string
-	resp          *azcore.ResponseError
+	// LogLines are the first error lines of the job's logs and its child jobs'
+	// (an error log's lines, else a log's lines from its first traceback or
+	// error on), redacted; nil when the service has no such logs.
+	LogLines []string
+	resp     *azcore.ResponseError
 }
 
 // Error names the job, its status, code and message, and where to read more.
@@ -226,6 +230,9 @@ func (e *JobFailedError) Error() string {
 	}
 	if e.Job.StudioURL != "" {
 		msg += "; details: " + e.Job.StudioURL
+	}
+	if len(e.LogLines) > 0 {
+		msg += "\n  from the logs:\n    " + strings.Join(e.LogLines, "\n    ")
 	}
 	return msg
 }

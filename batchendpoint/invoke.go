@@ -22,6 +22,7 @@ import (
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/armid"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
@@ -109,6 +110,11 @@ func (c *Client) invokeValidate(ctx context.Context, endpoint string, req Invoke
 		if _, err := checkTokenURL(o.ScoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
 			return validInvoke{}, &ValidationError{Field: "InvokeOptions.ScoringURI", Value: shownURL(o.ScoringURI), Problem: "the scoring URI " + err.Error(),
 				Fix: "use the endpoint's https scoring URI as az ml batch-endpoint show prints it (the data-plane token is never sent over plain http)"}
+		}
+	}
+	if o.UploadDatastore != "" {
+		if p := names.DatastoreName(o.UploadDatastore); p != nil {
+			return validInvoke{}, &ValidationError{Field: "InvokeOptions.UploadDatastore", Value: p.Value, Problem: p.Problem, Fix: p.Fix}
 		}
 	}
 	v.id = o.RepeatabilityID
@@ -249,7 +255,7 @@ func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvo
 		r.stores[name] = ds
 	}
 	if len(v.locals) > 0 {
-		ds, err := c.defaultDatastore(ctx)
+		ds, err := c.uploadDatastore(ctx, v.opts.UploadDatastore)
 		if err != nil {
 			return resolvedInvoke{}, fmt.Errorf("%s: finding the datastore to upload to: %w", v.locals[0].field, err)
 		}
@@ -296,7 +302,8 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 		}
 		x := n.in.(inputs.DataAssetInput)
 		kind := inputs.Kind(da.Kind)
-		if kind == inputs.KindMLTable {
+		if kind == inputs.KindMLTable && r.kind != DeploymentKindPipelineComponent {
+			// Pipeline component deployments take MLTable inputs; model deployments don't.
 			return checkedInvoke{}, &ValidationError{Field: n.field, Value: x.String(), Problem: "the data asset is an MLTable, which batch endpoints don't support", Fix: "register the data as a uri_folder or uri_file asset"}
 		}
 		if x.KindSet() {
@@ -343,7 +350,8 @@ type uploadedInvoke struct {
 	all map[string]wire.Resolved // located inputs and uploads, by input name
 }
 
-// invokeUpload is the upload stage: local inputs go to the default datastore.
+// invokeUpload is the upload stage: local inputs go to the upload datastore
+// (InvokeOptions.UploadDatastore, else workspaceblobstore).
 // It is the first stage that writes.
 func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInvoke, error) {
 	u := uploadedInvoke{checkedInvoke: k, all: k.located}
@@ -355,7 +363,7 @@ func (c *Client) invokeUpload(ctx context.Context, k checkedInvoke) (uploadedInv
 	}
 	for _, n := range k.locals {
 		x := n.in.(inputs.LocalPathInput)
-		uri, err := c.uploadLocal(ctx, x, k.opts.UploadProgress)
+		uri, err := c.uploadLocalTo(ctx, x, k.uploadTo, k.opts.UploadProgress)
 		if err != nil {
 			return uploadedInvoke{}, fmt.Errorf("%s: uploading %s: %w", n.field, x.Path(), err)
 		}

@@ -57,7 +57,8 @@ func TestInvokeNothingWrittenBeforeLookups(t *testing.T) {
 				return batchendpoint.InvokeRequest{Input: inputs.LocalPath(local),
 					Outputs: map[string]outputs.DataOutput{"score": outputs.Datastore("fileshare", "out/x.csv").File()}}
 			},
-			requests: r(fake.RouteGetBatchEndpoint, fake.RouteGetDeployment, fake.RouteGetDatastore, fake.RouteListDatastores),
+			// The output's datastore, then the upload's (workspaceblobstore, by name).
+			requests: r(fake.RouteGetBatchEndpoint, fake.RouteGetDeployment, fake.RouteGetDatastore, fake.RouteGetDatastore),
 			check: func(t *testing.T, err error) {
 				var ve *batchendpoint.ValidationError
 				require.ErrorAs(t, err, &ve)

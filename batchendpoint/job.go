@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,9 +45,10 @@ type jobHandler struct {
 	Workspace  Workspace `json:"workspace"`
 	Status     JobStatus `json:"status"`
 
-	mu       sync.Mutex // guards Status, details and lastResp
+	mu       sync.Mutex // guards Status, details, lastResp and logLines
 	details  JobDetails
 	lastResp *http.Response
+	logLines []string // a failed job's first error lines of its logs, redacted
 }
 
 func (c *Client) newJob(d JobDetails, endpoint, scoringURI, repeatID string) (*Job, error) {
@@ -187,9 +189,19 @@ func (j *Job) Wait(ctx context.Context, options *WaitOptions) (d JobDetails, err
 	if o.OnStatus != nil {
 		o.OnStatus(j.Details())
 	}
+	var logs *logFollower
+	if o.OnLog != nil && !j.h.DataPlane {
+		logs = newLogFollower(j, o.OnLog)
+	}
+	followLogs := func(final bool) {
+		if logs != nil {
+			logs.step(ctx, final)
+		}
+	}
 	delay, fails := o.MinDelay, 0
 	for {
 		if j.Status().IsTerminal() {
+			followLogs(true)
 			return j.result(ctx)
 		}
 		resp, perr := j.poll(pctx)
@@ -218,8 +230,10 @@ func (j *Job) Wait(ctx context.Context, options *WaitOptions) (d JobDetails, err
 				delay = o.MinDelay // a moving job is polled closely again
 			}
 			if last.IsTerminal() {
+				followLogs(true)
 				return j.result(ctx)
 			}
+			followLogs(false)
 		}
 		next := delay
 		ra, hasRA := time.Duration(0), false
@@ -269,7 +283,7 @@ func (j *Job) waitOptions(options *WaitOptions) WaitOptions {
 		case n < 0:
 			o.MaxTransientErrors = 1
 		}
-		o.Timeout, o.OnStatus = options.Timeout, options.OnStatus
+		o.Timeout, o.OnStatus, o.OnLog = options.Timeout, options.OnStatus, options.OnLog
 	}
 	if o.MaxDelay < o.MinDelay {
 		o.MaxDelay = o.MinDelay
@@ -343,6 +357,7 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 	}
 	var d JobDetails
 	var failure *wire.ErrorDetail
+	var lines []string
 	if h.DataPlane {
 		var r wire.BatchJobResource
 		if err := json.Unmarshal(body, &r); err != nil {
@@ -357,9 +372,15 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 		var fe propertiesError
 		_ = json.Unmarshal(body, &fe) // optional
 		d, failure = detailsOf(r.Details()), fe.Properties.Error
-		if failure == nil && d.Status.IsTerminal() && !d.Status.IsSuccess() {
-			// The ARM job carries no failure details; Run History does (as az ml job stream reads them).
-			failure = c.runFailure(ctx, h.Name)
+		if d.Status.IsTerminal() && !d.Status.IsSuccess() {
+			// The ARM job carries no failure details; Run History does (as az ml
+			// job stream reads them), and the logs say where it failed.
+			if rd, err := c.runDetails(ctx, h.Name); err == nil {
+				if failure == nil {
+					failure = runFailure(rd)
+				}
+				lines = c.failureLines(ctx, h.Name, rd)
+			}
 		}
 	}
 	if d.Status == "" {
@@ -374,7 +395,7 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 	if d.StudioURL == "" {
 		d.StudioURL = h.details.StudioURL
 	}
-	h.details, h.Status, h.lastResp = d, d.Status, resp
+	h.details, h.Status, h.lastResp, h.logLines = d, d.Status, resp, lines
 	if failure != nil {
 		h.details.Error = jobErrorOf(failure)
 	}
@@ -416,7 +437,7 @@ func (h *jobHandler) Result(_ context.Context, out *JobDetails) error {
 	if code == "" {
 		code = "Job" + string(d.Status)
 	}
-	e := &JobFailedError{Job: d, Code: code, Message: msg}
+	e := &JobFailedError{Job: d, Code: code, Message: msg, LogLines: slices.Clone(h.logLines)}
 	if h.lastResp != nil {
 		if re, ok := runtime.NewResponseErrorWithErrorCode(redactResponse(h.lastResp), code).(*azcore.ResponseError); ok {
 			e.resp = re

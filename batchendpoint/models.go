@@ -250,3 +250,66 @@ func detailsOf(w wire.Details) JobDetails {
 	}
 	return d
 }
+
+// ChildJob is a child job of a batch job: a step of a pipeline component
+// deployment's job, or the scoring child (module batchscoring) of a model
+// deployment's job.
+type ChildJob struct {
+	// Name identifies the child job (its Run History run id); Client.GetJob attaches to it.
+	Name string
+	// DisplayName is the child's display name.
+	DisplayName string
+	// Status is the child's status when it was read.
+	Status JobStatus
+	// ModuleName is the child's azureml.moduleName property: batchscoring for
+	// a model deployment's scoring child, the step's component otherwise.
+	ModuleName string
+	// Outputs are the child's outputs with their locations.
+	Outputs map[string]JobOutput
+	// Properties and Tags are the child's service-set properties and tags.
+	Properties, Tags map[string]string
+}
+
+// LogFile is one log file of a job or of one of its child jobs.
+type LogFile struct {
+	// Job is the job that wrote the log: the job itself or one of its child jobs.
+	Job string
+	// Name is the log's name as the service gives it, a slash path such as
+	// user_logs/std_log.txt or system_logs/lifecycler/execution-wrapper.log.
+	Name string
+	// Kind tells user logs from system logs, by the folder the service puts them in.
+	Kind LogKind
+
+	url string // the service's URL of the log, with its SAS; never shown
+}
+
+// LogLine is a line appended to a log while Job.Wait follows the job's logs.
+type LogLine struct {
+	// Job and File name the log (LogFile.Job and LogFile.Name).
+	Job, File string
+	// Text is the line without its line break, redacted (logs quote SAS URLs and tokens).
+	Text string
+}
+
+// Format prints the child job with every string redacted, for every verb, as
+// JobDetails prints.
+func (c ChildJob) Format(f fmt.State, verb rune) {
+	type childJob ChildJob
+	r := c
+	for _, s := range []*string{&r.Name, &r.DisplayName, &r.ModuleName} {
+		*s = redact.String(*s)
+	}
+	r.Status = JobStatus(redact.String(string(r.Status)))
+	r.Properties, r.Tags = redactMap(r.Properties), redactMap(r.Tags)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), childJob(r))
+}
+
+// Format prints the log file without its URL, whose SAS reads the log, for
+// every verb.
+func (l LogFile) Format(f fmt.State, verb rune) {
+	type logFile struct {
+		Job, Name string
+		Kind      LogKind
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), logFile{Job: redact.String(l.Job), Name: redact.String(l.Name), Kind: l.Kind})
+}

@@ -6,6 +6,10 @@ import "time"
 type CreateDataAssetOptions struct {
 	// UploadProgress, if set, is called as a local Path is uploaded.
 	UploadProgress func(UploadProgress)
+	// UploadDatastore names the datastore a local Path is uploaded to
+	// (default workspaceblobstore, where az ml and azure-ai-ml upload, so an
+	// upload by either tool is reused by the other).
+	UploadDatastore string
 }
 
 // DownloadOutputsOptions contains the optional parameters of Job.DownloadOutputs.
@@ -13,6 +17,9 @@ type DownloadOutputsOptions struct {
 	// OutputName is the output to download. "" picks the job's only output (a
 	// job with several outputs then needs a name; the error lists them).
 	OutputName string
+	// All downloads every output, each into <dir>/named-outputs/<name>, as
+	// az ml job download --all does. It excludes OutputName.
+	All bool
 	// Concurrency is the number of files downloaded in parallel (default
 	// ClientOptions.UploadConcurrency, else 8).
 	Concurrency int
@@ -55,6 +62,10 @@ type InvokeOptions struct {
 	MaxRetryAfter time.Duration
 	// UploadProgress, if set, is called as local inputs are uploaded.
 	UploadProgress func(UploadProgress)
+	// UploadDatastore names the datastore local inputs are uploaded to
+	// (default workspaceblobstore, where az ml and azure-ai-ml upload, so an
+	// upload by either tool is reused by the other).
+	UploadDatastore string
 }
 
 // PollOptions contains the optional parameters of Job.Poll.
@@ -79,6 +90,13 @@ type WaitOptions struct {
 	MaxTransientErrors int
 	// OnStatus, if set, is called with the details whenever the status changes.
 	OnStatus func(JobDetails)
+	// OnLog, if set, follows the logs of the job and of its child jobs: after
+	// every poll it is called, in order, with each line appended to a log since
+	// the last poll (read with Range requests from where the last read ended),
+	// and once more after the job ends. Lines are redacted. A log that cannot
+	// be read is read again after the next poll; logs never fail the wait.
+	// Each poll then costs the Run History requests of Job.ListLogs as well.
+	OnLog func(LogLine)
 }
 
 // CancelOptions contains the optional parameters of Job.Cancel.
@@ -122,4 +140,20 @@ type GetDataAssetOptions struct {
 // GetEndpointOptions contains the optional parameters of Client.GetEndpoint.
 type GetEndpointOptions struct {
 	// placeholder for future optional parameters
+}
+
+// ListChildJobsOptions contains the optional parameters of Job.Children.
+type ListChildJobsOptions struct {
+	// placeholder for future optional parameters
+}
+
+// ListLogsOptions contains the optional parameters of Job.ListLogs.
+type ListLogsOptions struct {
+	// placeholder for future optional parameters
+}
+
+// DownloadLogsOptions contains the optional parameters of Job.DownloadLogs.
+type DownloadLogsOptions struct {
+	// Kind, if set, downloads only the logs of this kind (LogKindUser, LogKindSystem).
+	Kind LogKind
 }

@@ -145,6 +145,10 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 			return withField(err, "Input")
 		}
 		if !r.Input.Kind().IsData() {
+			if r.Input.Kind() == inputs.KindMLTable {
+				// The single input is a model deployment's, which takes no MLTable.
+				return withField(inputs.ErrMLTable(r.Input.String()), "Input")
+			}
 			return &ValidationError{Field: "Input", Value: string(r.Input.Kind()), Problem: "the single unnamed input must be uri_folder or uri_file data", Fix: "put literals and models in Inputs, under a name, for a pipeline component deployment"}
 		}
 	}
@@ -188,6 +192,8 @@ func (r *InvokeRequest) validateModel() error {
 				Fix: "remove the literal, or invoke a pipeline component deployment that declares it"}
 		case k.IsModel():
 			return &ValidationError{Field: "inputs." + name, Problem: "model deployments don't accept model inputs", Fix: "remove it; the deployment already has its model"}
+		case k == inputs.KindMLTable:
+			return withField(inputs.ErrMLTable(r.Inputs[name].String()), "inputs."+name)
 		}
 		data++
 	}

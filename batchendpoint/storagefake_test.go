@@ -102,6 +102,8 @@ type stFake struct {
 	pageSize   int
 	posts      [][]byte // invoke bodies
 	reqs       []stReq
+	rh         stRunHistory // Run History and log files (runhistory_test.go)
+	denySecret bool         // listSecrets answers 403, as for an identity without the listsecrets action
 }
 
 func newSTFake(t testing.TB) *stFake {
@@ -165,6 +167,9 @@ func (f *stFake) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, stReq{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})
 	f.mu.Unlock()
+	if f.serveRunHistory(w, r, body) {
+		return
+	}
 
 	if strings.HasPrefix(r.URL.Path, "/score/") {
 		if r.Header.Get("Authorization") != "Bearer scope:"+stMLScope {
@@ -214,6 +219,10 @@ func (f *stFake) serve(w http.ResponseWriter, r *http.Request) {
 		stError(w, http.StatusNotFound, "UserError", "datastore not found")
 	case r.Method == http.MethodPost && len(seg) == 3 && seg[0] == "datastores" && seg[2] == "listSecrets":
 		sec, ok := f.secrets[seg[1]]
+		if f.denySecret {
+			stError(w, http.StatusForbidden, "AuthorizationFailed", "no datastores/listsecrets/action")
+			return
+		}
 		if !ok {
 			stError(w, http.StatusNotFound, "UserError", "no secrets")
 			return

@@ -2,6 +2,7 @@ package batchendpoint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -36,28 +37,56 @@ const defaultConcurrency = 8
 // uploadRoot is the folder of local uploads in the default datastore.
 const uploadRoot = localdata.UploadRoot
 
-// uploadLocal uploads a local file or folder to the workspace's default datastore
-// (unless an identical upload is already there; see internal/localdata) and
-// returns its azureml:// URI, azureml://datastores/<ds>/paths/LocalUpload/<md5>/<name>
-// with a trailing "/" for a folder. progress, if set, is called from one
-// goroutine at a time. A cancel of ctx stops the hashing within a chunk and the
-// upload before its next file; a file that changed after it was hashed fails
-// the upload. Either way the completed marker is not written, so the next
-// upload starts over.
-func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, progress func(UploadProgress)) (uri string, err error) {
+// uploadDatastore looks up the datastore named name ("" = DefaultUploadDatastore).
+func (c *Client) uploadDatastore(ctx context.Context, name string) (Datastore, error) {
+	if name == "" {
+		name = DefaultUploadDatastore
+	}
+	return c.getDatastore(ctx, name)
+}
+
+// uploadLocal uploads a local file or folder to the datastore named datastore
+// ("" = DefaultUploadDatastore), looked up once the data is scanned; see uploadTree.
+func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, datastore string, progress func(UploadProgress)) (uri string, err error) {
 	ctx, end := c.span(ctx, "Client.uploadLocal")
 	defer func() { end(err) }()
+	tree, err := scanLocal(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	ds, err := c.uploadDatastore(ctx, datastore)
+	if err != nil {
+		return "", err
+	}
+	return c.uploadTree(ctx, tree, ds, progress)
+}
+
+// uploadLocalTo uploads a local file or folder to ds, already looked up; see uploadTree.
+func (c *Client) uploadLocalTo(ctx context.Context, in inputs.LocalPathInput, ds Datastore, progress func(UploadProgress)) (uri string, err error) {
+	ctx, end := c.span(ctx, "Client.uploadLocal")
+	defer func() { end(err) }()
+	tree, err := scanLocal(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	return c.uploadTree(ctx, tree, ds, progress)
+}
+
+func scanLocal(ctx context.Context, in inputs.LocalPathInput) (*localdata.Tree, error) {
 	if err := in.Validate(); err != nil {
-		return "", err
+		return nil, err
 	}
-	tree, err := localdata.Scan(ctx, in.Path())
-	if err != nil {
-		return "", err
-	}
-	ds, err := c.defaultDatastore(ctx)
-	if err != nil {
-		return "", err
-	}
+	return localdata.Scan(ctx, in.Path())
+}
+
+// uploadTree uploads a scanned local file or folder to ds (unless an identical
+// upload is already there; see internal/localdata) and returns its azureml://
+// URI, azureml://datastores/<ds>/paths/LocalUpload/<md5>/<name> with a
+// trailing "/" for a folder. progress, if set, is called from one goroutine
+// at a time. A cancel of ctx stops the upload before its next file; a file
+// that changed after it was hashed fails the upload. Either way the completed
+// marker is not written, so the next upload starts over.
+func (c *Client) uploadTree(ctx context.Context, tree *localdata.Tree, ds Datastore, progress func(UploadProgress)) (string, error) {
 	if !blobCompatible(ds.Type) {
 		//lint:ignore ST1005 azure-ai-ml's message, verbatim
 		return "", fmt.Errorf("Datastore type %s is not supported for uploads. Supported types are AzureBlob and AzureDataLakeGen2.", ds.Type)
@@ -73,7 +102,7 @@ func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, prog
 	if err := store.Upload(ctx, tree, c.uploadConcurrency(), report); err != nil {
 		return "", err
 	}
-	uri = "azureml://datastores/" + ds.Name + "/paths/" + localdata.UploadPrefix(tree)
+	uri := "azureml://datastores/" + ds.Name + "/paths/" + localdata.UploadPrefix(tree)
 	if tree.IsDir {
 		uri += "/"
 	}
@@ -95,8 +124,9 @@ func blobCompatible(t string) bool {
 
 // openBlobStore opens the datastore's container. Credentials by datastore
 // credentialsType: AccountKey and Sas → the secret from listSecrets (ARM POST);
-// None and identity kinds → the client's own credential with the storage scope
-// https://storage.azure.com/.default.
+// None and identity kinds, and a listSecrets the caller may not call (403), →
+// the client's own credential with the storage scope
+// https://storage.azure.com/.default, as azure-ai-ml falls back to it.
 func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*localdata.Store, error) {
 	if !blobCompatible(ds.Type) {
 		return nil, fmt.Errorf("datastore %s is of type %s; only AzureBlob and AzureDataLakeGen2 datastores are read and written through blob storage", ds.Name, ds.Type)
@@ -110,6 +140,11 @@ func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*localdata.St
 	case "accountkey", "sas":
 		var sec wire.DatastoreSecrets
 		if _, err := c.armDo(ctx, http.MethodPost, c.armURL("/datastores/"+url.PathEscape(ds.Name)+"/listSecrets", nil), nil, &sec); err != nil {
+			if isForbidden(err) {
+				// The caller may use the storage but not read its key
+				// (identity-based access): its own Entra token.
+				return c.tokenBlobStore(containerURL, ds, opts)
+			}
 			return nil, fmt.Errorf("reading the secrets of datastore %s (needs the datastores/listsecrets/action permission): %w", ds.Name, err)
 		}
 		switch {
@@ -133,12 +168,22 @@ func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*localdata.St
 		}
 		return nil, fmt.Errorf("datastore %s: listSecrets returned neither an account key nor a SAS token (secretsType %q)", ds.Name, sec.SecretsType)
 	default:
-		cc, err := container.NewClient(containerURL, c.cred, opts)
-		if err != nil {
-			return nil, err
-		}
-		return localdata.NewStore(cc, ds.Name, ds.Container, ""), nil
+		return c.tokenBlobStore(containerURL, ds, opts)
 	}
+}
+
+// tokenBlobStore opens the container with the client's credential (storage scope).
+func (c *Client) tokenBlobStore(containerURL string, ds Datastore, opts *container.ClientOptions) (*localdata.Store, error) {
+	cc, err := container.NewClient(containerURL, c.cred, opts)
+	if err != nil {
+		return nil, err
+	}
+	return localdata.NewStore(cc, ds.Name, ds.Container, ""), nil
+}
+
+func isForbidden(err error) bool {
+	var re *azcore.ResponseError
+	return errors.As(err, &re) && re.StatusCode == http.StatusForbidden
 }
 
 // storageOptions passes the client's transport, retry, logging, telemetry,

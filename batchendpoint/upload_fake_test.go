@@ -207,7 +207,7 @@ func TestUploadFolderOnce(t *testing.T) {
 	assert.Equal(t, 1, u.counter.get("HEAD", u.storage), "one Get Blob Properties of the indicator")
 	assert.Equal(t, []batchendpoint.UploadProgress{{Path: root, FilesTotal: 200, BytesTotal: total, Skipped: true}}, p2.events)
 	assert.Equal(t, 1, u.w.RequestCount(fake.RouteListDatastoreSecrets), "the secrets are read for each upload")
-	assert.Zero(t, u.w.RequestCount(fake.RouteListDatastores, fake.RouteGetDatastore), "the default datastore lookup is cached")
+	assert.Zero(t, u.w.RequestCount(fake.RouteListDatastores, fake.RouteGetDatastore), "the upload datastore lookup is cached")
 }
 
 // TestUploadFile: a file input is uploaded as LocalUpload/<hash>/<name> (one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,8 @@ func TestAzuriteStorage(t *testing.T) {
 	t.Run("completed marker", func(t *testing.T) { testUploadMarker(t, st) })
 	t.Run("datastore types", func(t *testing.T) { testUploadDatastoreTypes(t, st) })
 	t.Run("download outputs", func(t *testing.T) { testDownloadOutputs(t, st) })
+	t.Run("upload target", func(t *testing.T) { testUploadTarget(t, st) })
+	t.Run("DNS suffix endpoint", func(t *testing.T) { testDNSSuffixEndpoint(t, st) })
 }
 
 func testUploadCredentialKinds(t *testing.T, st *stStorage) {
@@ -162,6 +165,7 @@ func testUploadCredentialKinds(t *testing.T, st *stStorage) {
 		credType    string
 		secret      func(cont string) *wire.DatastoreSecrets
 		storageCred bool
+		deny        bool // listSecrets answers 403
 		wantErr     string
 		listSecrets int
 	}{
@@ -174,11 +178,14 @@ func testUploadCredentialKinds(t *testing.T, st *stStorage) {
 			return st.sasSecret(t, cont, sas.ContainerPermissions{Read: true, List: true})
 		}, listSecrets: 1, wantErr: "uploading"},
 		{name: "identity without storage access", credType: "None", wantErr: "no storage credential"},
+		{name: "listSecrets denied: the caller's bearer token", credType: "AccountKey", deny: true, storageCred: true, listSecrets: 1},
+		{name: "listSecrets denied, no storage access either", credType: "AccountKey", deny: true, listSecrets: 1, wantErr: "no storage credential"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cont := st.newContainer(t)
 			f := newSTFake(t)
+			f.denySecret = tc.deny
 			var sec *wire.DatastoreSecrets
 			if tc.secret != nil {
 				sec = tc.secret(cont)
@@ -197,7 +204,7 @@ func testUploadCredentialKinds(t *testing.T, st *stStorage) {
 				secrets = append(secrets, strings.Split(tok.Token, ".")[1]) // the claims part is the same for every token of the hour
 			}
 			c, _ := newSTClient(t, f, cred, st.cert.Pool, nil)
-			uri, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "data")), nil)
+			uri, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "data")), "", nil)
 			assert.Equal(t, tc.listSecrets, f.count("POST", "/listSecrets"))
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
@@ -257,7 +264,7 @@ func testUploadMarker(t *testing.T, st *stStorage) {
 			f.addDatastore(st.datastore("workspaceblobstore", cont, "AccountKey", true), st.keySecret())
 			c, counter := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
 			var p progressLog
-			_, err = c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "x")), p.add)
+			_, err = c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "x")), "", p.add)
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantPUTs, counter.get("PUT", st.host))
 			assert.Equal(t, tc.skipped, p.last().Skipped)
@@ -291,7 +298,7 @@ func testUploadDatastoreTypes(t *testing.T, st *stStorage) {
 			tc.mutate(&ds)
 			f.addDatastore(ds, st.keySecret())
 			c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
-			_, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "d")), nil)
+			_, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "d")), "", nil)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				assert.Zero(t, f.count("POST", "/listSecrets"))
@@ -334,4 +341,116 @@ func TestBlobContainerURL(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// testUploadTarget: local data goes to the datastore named workspaceblobstore,
+// as azure-ai-ml uploads it, even when another datastore is the default, unless
+// the caller names another; a name that does not exist writes nothing.
+func testUploadTarget(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	dir := writeTree(t, map[string]string{"d/a.txt": "a"})
+	tests := []struct {
+		name      string
+		datastore string
+		asset     bool // CreateDataAsset instead of Invoke
+		want      string
+		wantErr   string
+	}{
+		{name: "invoke: workspaceblobstore, not the default datastore", want: "workspaceblobstore"},
+		{name: "invoke: the datastore named", datastore: "other", want: "other"},
+		{name: "data asset: workspaceblobstore", asset: true, want: "workspaceblobstore"},
+		{name: "data asset: the datastore named", asset: true, datastore: "other", want: "other"},
+		{name: "a datastore that does not exist", datastore: "nostore", wantErr: `datastore "nostore" not found`},
+		{name: "invoke: a name no datastore can have", datastore: "my-store", wantErr: "InvokeOptions.UploadDatastore"},
+		{name: "data asset: a name no datastore can have", asset: true, datastore: "my-store", wantErr: "CreateDataAssetOptions.UploadDatastore"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conts := map[string]string{"mydefault": st.newContainer(t), "workspaceblobstore": st.newContainer(t), "other": st.newContainer(t)}
+			f := newSTFake(t)
+			for name, cont := range conts {
+				f.addDatastore(st.datastore(name, cont, "AccountKey", name == "mydefault"), st.keySecret())
+			}
+			c, _ := newSTClient(t, f, &stCred{}, st.cert.Pool, nil)
+			in := inputs.LocalPath(filepath.Join(dir, "d"))
+			var err error
+			if tc.asset {
+				_, err = c.CreateDataAsset(ctx, DataAssetSpec{Name: "d", Version: "1", Path: in.Path()}, &CreateDataAssetOptions{UploadDatastore: tc.datastore})
+			} else {
+				_, err = c.Invoke(ctx, "heart-ep", InvokeRequest{Input: in}, &InvokeOptions{UploadDatastore: tc.datastore})
+			}
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				assert.Empty(t, f.posts)
+				if strings.Contains(tc.wantErr, "UploadDatastore") {
+					var ve *ValidationError
+					require.ErrorAs(t, err, &ve)
+					assert.Empty(t, f.requests(), "refused before any request")
+				}
+			} else {
+				require.NoError(t, err)
+			}
+			for name, cont := range conts {
+				n := 0
+				if name == tc.want {
+					n = 1
+				}
+				assert.Len(t, st.blobs(t, cont, "LocalUpload/"), n, name)
+			}
+		})
+	}
+}
+
+// hostRewrite sends requests for one production-style blob host to Azurite's
+// path-style address, as the local workspace's proxy does for real clients;
+// seen records the hosts the client addressed.
+type hostRewrite struct {
+	from, to, account string
+	mu                sync.Mutex
+	seen              map[string]int
+}
+
+func (h *hostRewrite) Do(req *policy.Request) (*http.Response, error) {
+	u := req.Raw().URL
+	h.mu.Lock()
+	h.seen[u.Host]++
+	h.mu.Unlock()
+	if u.Host == h.from {
+		u.Host, u.Path, u.RawPath = h.to, "/"+h.account+u.Path, ""
+		req.Raw().Host = h.to
+	}
+	return req.Next()
+}
+
+// testDNSSuffixEndpoint: a datastore whose endpoint is the DNS suffix, as the
+// real service answers, is addressed https://{account}.blob.{suffix}.
+func testDNSSuffixEndpoint(t *testing.T, st *stStorage) {
+	ctx := context.Background()
+	dir := writeTree(t, map[string]string{"d/a.txt": "a", "d/b.txt": "b"})
+	cont := st.newContainer(t)
+	f := newSTFake(t)
+	ds := st.datastore("workspaceblobstore", cont, "None", true)
+	ds.Properties.Endpoint = "core.windows.net"
+	f.addDatastore(ds, nil)
+	cred := &stCred{storage: &azuritetest.StorageJWTCredential{}}
+	prod := st.az.AccountName() + ".blob.core.windows.net"
+	rw := &hostRewrite{from: prod, to: st.host, account: st.az.AccountName(), seen: map[string]int{}}
+	c, _ := newSTClient(t, f, cred, st.cert.Pool, &ClientOptions{ClientOptions: azcore.ClientOptions{PerRetryPolicies: []policy.Policy{rw}}})
+	uri, err := c.uploadLocal(ctx, inputs.LocalPath(filepath.Join(dir, "d")), "", nil)
+	require.NoError(t, err)
+	assert.Len(t, st.blobs(t, cont, "LocalUpload/"), 2)
+	assert.Positive(t, rw.seen[prod], "the blob URL is built from accountName and the suffix")
+	assert.Zero(t, rw.seen[st.host], "nothing addressed the path-style URL directly")
+
+	loc, ok := strings.CutPrefix(uri, "azureml://datastores/workspaceblobstore/paths/")
+	require.True(t, ok, uri)
+	j := stJob("job-suffix", "heart-ep", "d1")
+	j.Properties.Outputs = stOutputs("score", "uri_folder", uri)
+	f.addJob(j)
+	job, err := c.GetJob(ctx, "job-suffix", nil)
+	require.NoError(t, err)
+	res, err := job.DownloadOutputs(ctx, t.TempDir(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, loc, res.Path)
+	assert.Len(t, res.Files, 2)
 }

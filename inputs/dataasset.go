@@ -15,7 +15,9 @@ const Latest = "latest"
 
 // DataAssetInput is a registered data asset: by name and version, by name and the
 // label latest, by ARM id, or by an azureml://locations/... or azureml://registries/... URI.
-// Only uri_file and uri_folder assets are accepted; MLTable and V1 datasets are rejected.
+// uri_file and uri_folder assets are accepted by every deployment; MLTable
+// assets (Table, or an asset registered as mltable) only by pipeline component
+// deployments; V1 datasets are rejected.
 type DataAssetInput struct {
 	name    string
 	version string // "" with label
@@ -66,6 +68,10 @@ func (d DataAssetInput) File() DataAssetInput { d.kind, d.kindSet = KindURIFile,
 // Folder returns a copy read as a folder (uri_folder).
 func (d DataAssetInput) Folder() DataAssetInput { d.kind, d.kindSet = KindURIFolder, true; return d }
 
+// Table returns a copy read as a table (mltable). Only pipeline component
+// deployments accept it; a model deployment's invoke is refused before it is sent.
+func (d DataAssetInput) Table() DataAssetInput { d.kind, d.kindSet = KindMLTable, true; return d }
+
 // WithMode returns a copy with the given input mode.
 func (d DataAssetInput) WithMode(m Mode) DataAssetInput { d.mode = m; return d }
 
@@ -85,10 +91,10 @@ func (d DataAssetInput) ARMID() string { return d.armID }
 // input was built from one; the service resolves it.
 func (d DataAssetInput) URI() string { return d.uri }
 
-// Kind returns uri_folder or uri_file.
+// Kind returns uri_folder, uri_file or mltable.
 func (d DataAssetInput) Kind() Kind { return d.kind }
 
-// KindSet reports whether the kind was set explicitly with File or Folder. When
+// KindSet reports whether the kind was set explicitly with File, Folder or Table. When
 // false the registered asset's type wins: code that resolves the asset itself,
 // as Client.Invoke does, sends the asset's type instead of Kind's default.
 func (d DataAssetInput) KindSet() bool { return d.kindSet }
@@ -145,8 +151,10 @@ func (d DataAssetInput) Validate() error {
 			}
 		}
 	}
-	if err := validateDataKind(d.kind); err != nil {
-		return err
+	if d.kind != KindMLTable {
+		if err := validateDataKind(d.kind); err != nil {
+			return err
+		}
 	}
 	return validateMode(d.mode)
 }

@@ -115,3 +115,24 @@ func TestAccessorsKeepRealValues(t *testing.T) {
 	assert.Equal(t, p, inputs.LocalPath(p).Path())
 	assert.NotContains(t, fmt.Sprintf("%v %#v", inputs.LocalPath(p), inputs.LocalPath(p)), "SECRET")
 }
+
+func TestDataAssetKinds(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      inputs.DataAssetInput
+		kind    inputs.Kind
+		kindSet bool
+	}{
+		{name: "default", in: inputs.DataAsset("heart", "1"), kind: inputs.KindURIFolder},
+		{name: "file", in: inputs.DataAsset("heart", "1").File(), kind: inputs.KindURIFile, kindSet: true},
+		{name: "folder", in: inputs.DataAsset("heart", "latest").Folder(), kind: inputs.KindURIFolder, kindSet: true},
+		{name: "table", in: inputs.DataAsset("heart", "1").Table(), kind: inputs.KindMLTable, kindSet: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, tc.in.Validate(), "an MLTable asset is valid on its own; the deployment decides")
+			assert.Equal(t, tc.kind, tc.in.Kind())
+			assert.Equal(t, tc.kindSet, tc.in.KindSet())
+		})
+	}
+}

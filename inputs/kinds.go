@@ -9,7 +9,8 @@ const (
 	KindURIFolder Kind = "uri_folder"
 	// KindURIFile is a single file.
 	KindURIFile Kind = "uri_file"
-	// KindMLTable is a table asset; batch endpoints reject it, so it only appears in errors.
+	// KindMLTable is a table asset: pipeline component deployments accept a
+	// data asset of this kind (DataAssetInput.Table), model deployments don't.
 	KindMLTable Kind = "mltable"
 )
 
@@ -68,6 +69,10 @@ func ParseKind(s string) (Kind, error) {
 	return "", invalid(s, "unknown input type",
 		"use uri_folder or uri_file for data; string, boolean, number or integer for literals; mlflow_model, custom_model or triton_model for models")
 }
+
+// ErrMLTable is the error for an MLTable input where batch endpoints (or a
+// model deployment) don't accept one; v is the offending value.
+func ErrMLTable(v string) *ValidationError { return errMLTable(v) }
 
 func errMLTable(v string) *ValidationError {
 	return invalid(v, "MLTable data isn't supported by batch endpoints",

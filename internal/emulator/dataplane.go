@@ -351,7 +351,10 @@ func (s *Server) buildJob(c *call, ep *endpointState, dep *deploymentState, p *i
 		}
 		supported := []string{"UriFile", "UriFolder"}
 		if pipeline {
-			supported = []string{"Literal", "UriFile", "UriFolder"}
+			// Pipeline component deployments take MLTable data as their components
+			// declare it (Microsoft Learn, "Create jobs and input data for batch
+			// endpoints", current version); model deployments don't.
+			supported = []string{"Literal", "MLTable", "UriFile", "UriFolder"}
 		}
 		if _, ok := enumValue(typ, supported); !ok {
 			names := make([]string, len(supported))
@@ -466,7 +469,7 @@ func (s *Server) buildJob(c *call, ep *endpointState, dep *deploymentState, p *i
 		if typ == "Literal" {
 			ji.literal, ji.value = true, literalString(in.Value)
 		} else {
-			ref, e := s.parseDataURI(ep.ws, strings.TrimSpace(in.URI), false)
+			ref, e := s.parseDataURITable(ep.ws, strings.TrimSpace(in.URI), false, pipeline && typ == "MLTable")
 			if e != nil {
 				return nil, e
 			}

@@ -92,8 +92,6 @@ func TestInvokeValidation(t *testing.T) {
 		{"pipeline: undeclared output", "pipe", map[string]string{"azureml-model-deployment": "strict"},
 			body(map[string]any{}, map[string]any{"outputData": map[string]any{"scores": map[string]any{"jobOutputType": "UriFile"}}}), 400,
 			[]string{"Output 'scores' is not defined by the pipeline component."}},
-		{"pipeline: MLTable input", "pipe", nil, body(map[string]any{"t": input("MLTable", "azureml://datastores/workspaceblobstore/paths/t/")}, nil), 400,
-			[]string{"The supported types are: LiteralJobInput, UriFileJobInput, UriFolderJobInput."}},
 		{"unknown deployment header", "heart", map[string]string{"azureml-model-deployment": "nope"}, body(map[string]any{"d": folder}, nil), 404,
 			[]string{"Deployment 'nope' was not found in batch endpoint 'heart'."}},
 		{"no default deployment", "nodefault", nil, body(map[string]any{"d": folder}, nil), 404,
@@ -118,6 +116,18 @@ func TestInvokeValidation(t *testing.T) {
 		})
 	}
 	assert.Empty(t, e.s.Jobs(), "no rejected request may create a job")
+}
+
+// TestInvokePipelineMLTable: a pipeline component deployment takes an MLTable
+// input (a model deployment refuses it: TestInvokeValidation).
+func TestInvokePipelineMLTable(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	hold := e.s.HoldJobs(emulator.StatusPreparing)
+	defer hold.Release()
+	r := e.invoke("pipe", body(map[string]any{"t": input("MLTable", "azureml://datastores/workspaceblobstore/paths/t/")}, nil), nil)
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	in := r.json(t)["properties"].(map[string]any)["inputData"].(map[string]any)["t"].(map[string]any)
+	assert.Equal(t, "MLTable", in["jobInputType"])
 }
 
 func TestInvokeCreatesJob(t *testing.T) {

@@ -34,6 +34,12 @@ var (
 // parseDataURI parses and validates uri in the context of workspace w (the
 // invoked one). output restricts the accepted forms to datastore paths.
 func (s *Server) parseDataURI(w *Workspace, uri string, output bool) (*dataRef, *apiError) {
+	return s.parseDataURITable(w, uri, output, false)
+}
+
+// parseDataURITable is parseDataURI that also accepts an mltable data asset when
+// table is set (an MLTable input of a pipeline component deployment).
+func (s *Server) parseDataURITable(w *Workspace, uri string, output, table bool) (*dataRef, *apiError) {
 	ref := &dataRef{raw: uri}
 	if m := shortDatastoreRE.FindStringSubmatch(uri); m != nil {
 		return s.datastoreRef(ref, w, m[1], m[2], output)
@@ -111,7 +117,7 @@ func (s *Server) parseDataURI(w *Workspace, uri string, output bool) (*dataRef, 
 	if v == nil {
 		return nil, notFound("Data asset %s:%s was not found in workspace %s.", name, strings.TrimPrefix(version, "labels/"), ws.cfg.Name)
 	}
-	if a.Type == DataTypeMLTable {
+	if a.Type == DataTypeMLTable && !table {
 		return nil, badRequest("Data asset %s:%s is of type mltable. Data assets of type table (MLTable) aren't currently supported by batch endpoints; use uri_folder or uri_file data assets.", a.Name, a.Version)
 	}
 	inner, e := s.parseDataURI(ws, a.Path, false)
