@@ -226,15 +226,16 @@ func (w *Workspace) AddDatastore(d Datastore) error {
 	if d.ServiceURL != "" {
 		d.ServiceURL = strings.TrimRight(d.ServiceURL, "/") + "/"
 	}
+	plainHTTP := strings.HasPrefix(strings.ToLower(d.ServiceURL), "http://")
 	if d.Endpoint == "" {
 		d.Endpoint = "core.windows.net"
-		if d.ServiceURL != "" {
+		if d.ServiceURL != "" && (w.s.opts.ServiceURLDatastoreEndpoints || plainHTTP) {
 			d.Endpoint = strings.TrimSuffix(d.ServiceURL, "/")
 		}
 	}
 	if d.Protocol == "" {
 		d.Protocol = "https"
-		if strings.HasPrefix(strings.ToLower(d.ServiceURL), "http://") {
+		if plainHTTP {
 			d.Protocol = "http"
 		}
 	}
@@ -246,6 +247,7 @@ func (w *Workspace) AddDatastore(d Datastore) error {
 		}
 	}
 	st := &datastoreState{cfg: d, created: time.Now().UTC()}
+	w.s.registerBlobHostLocked(d)
 	for i, o := range w.datastores {
 		if strings.EqualFold(o.cfg.Name, d.Name) {
 			w.datastores[i] = st
