@@ -87,7 +87,8 @@ type Server struct {
 	endpoints  map[string]*endpointState // lower-case endpoint name -> endpoint (names are unique per server)
 	accounts   []storageAccount
 	blobHosts  map[string]string // lower-case <account>.blob.<suffix> -> Azurite origin
-	jobs       map[string]*job // job name -> job
+	jobs       map[string]*job   // job name -> job
+	childRuns  map[string]*job   // lower-case child run id -> its job
 	jobOrder   []*job
 	repeat     map[string]*repeatEntry // lower-case endpoint + "|" + repeatability id
 	clock      func() time.Time        // tests only; nil = time.Now
@@ -107,6 +108,7 @@ func New(opts *Options) (*Server, error) {
 		jobs:      map[string]*job{},
 		repeat:    map[string]*repeatEntry{},
 		blobHosts: map[string]string{},
+		childRuns: map[string]*job{},
 	}
 	if opts != nil {
 		s.opts = *opts
