@@ -62,13 +62,14 @@
 // instance across the whole test binary. Options.NoStorage skips it for tests
 // that move no data.
 //
-// Datastores answer with the Azurite blob service URL in properties.endpoint,
-// which batchendpoint uses directly. Options.ProductionStorageEndpoints makes
-// them answer as the real service (endpoint core.windows.net next to
-// accountName): clients then build https://devstoreaccount1.blob.core.windows.net,
+// Datastores answer as the real service (properties.endpoint core.windows.net
+// next to accountName): clients build https://devstoreaccount1.blob.core.windows.net,
 // which the emulator's storage proxy (StorageProxyURL, already in ClientOptions'
-// transport) routes to Azurite with a certificate from the emulator's CA; the
-// proxy refuses every destination that is not a local listener.
+// transport; HTTPS_PROXY for other processes, trusting CACertPEM) routes to
+// Azurite with a certificate from the emulator's CA. The proxy refuses every
+// destination that is not a local listener, without dialling it.
+// Options.ServiceURLDatastoreEndpoints restores the earlier shape (endpoint =
+// Azurite's blob service URL).
 //
 // Jobs have child runs and logs as on the service (ChildRuns, JobLogs), served
 // through Run History (run details with logFiles, children, rundata) and the

@@ -16,18 +16,31 @@ import (
 	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
-// With ProductionStorageEndpoints the datastores answer as the real service
-// and batchendpoint, unchanged, reaches Azurite at
-// https://devstoreaccount1.blob.core.windows.net through the storage proxy,
-// over the network and in-process.
-func TestProductionStorageEndpoints(t *testing.T) {
-	for _, inProcess := range []bool{false, true} {
-		t.Run(map[bool]string{false: "network", true: "in-process"}[inProcess], func(t *testing.T) {
-			w := modelWorkspace(t, &fake.Options{InProcess: inProcess, ProductionStorageEndpoints: true})
+// The datastores answer as the real service and batchendpoint, unchanged,
+// reaches Azurite at https://devstoreaccount1.blob.core.windows.net through the
+// storage proxy, over the network and in-process; the earlier shape (endpoint
+// = Azurite's URL) stays available.
+func TestStorageEndpoints(t *testing.T) {
+	cases := []struct {
+		name      string
+		opts      fake.Options
+		endpoint  func(w *fake.Workspace) string
+		urlPrefix string
+	}{
+		{"network", fake.Options{}, func(*fake.Workspace) string { return "core.windows.net" }, "https://devstoreaccount1.blob.core.windows.net/"},
+		{"in-process", fake.Options{InProcess: true}, func(*fake.Workspace) string { return "core.windows.net" }, "https://devstoreaccount1.blob.core.windows.net/"},
+		{"service URL endpoints", fake.Options{ServiceURLDatastoreEndpoints: true}, func(w *fake.Workspace) string {
+			return strings.TrimSuffix(strings.SplitAfter(w.BlobURL(fake.DefaultDatastore, ""), "/devstoreaccount1")[0], "/")
+		}, "https://127.0.0.1:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := modelWorkspace(t, &tc.opts)
 			ctx := ctxT(t)
 			ds, err := w.Client().GetDatastore(ctx, fake.DefaultDatastore, nil)
 			require.NoError(t, err)
-			assert.Equal(t, "core.windows.net", ds.Endpoint)
+			assert.Equal(t, tc.endpoint(w), ds.Endpoint)
+			assert.True(t, strings.HasPrefix(w.BlobURL(fake.DefaultDatastore, "x"), tc.urlPrefix), w.BlobURL(fake.DefaultDatastore, "x"))
 			assert.Equal(t, "devstoreaccount1", ds.AccountName)
 			assert.True(t, strings.HasPrefix(w.StorageProxyURL(), "http://127.0.0.1:"))
 

@@ -64,14 +64,15 @@ type Options struct {
 	// when zero or negative.
 	RepeatabilityWindow time.Duration
 
-	// ProductionStorageEndpoints makes datastores answer as the real service
-	// does: properties.endpoint is the DNS suffix core.windows.net next to
-	// accountName, so clients address storage as
+	// ServiceURLDatastoreEndpoints makes datastores report Azurite's blob
+	// service URL (https://127.0.0.1:PORT/devstoreaccount1) as
+	// properties.endpoint, the fake's earlier shape. By default they answer as
+	// the real service does: endpoint is the DNS suffix core.windows.net next
+	// to accountName, so clients address storage as
 	// https://devstoreaccount1.blob.core.windows.net, which reaches Azurite
-	// through the emulator's storage proxy (StorageProxyURL; the fake's
-	// ClientOptions transport uses it). By default endpoint is Azurite's blob
-	// service URL, which clients use directly.
-	ProductionStorageEndpoints bool
+	// through the emulator's storage proxy (StorageProxyURL; the transport of
+	// ClientOptions uses it).
+	ServiceURLDatastoreEndpoints bool
 
 	// Logf, when set, receives one line per request the emulator serves and per
 	// job status change (t.Logf is a good choice). Lines never contain secrets.
@@ -161,7 +162,7 @@ func startWorkspace(ctx context.Context, options *Options, t reporter) (*Workspa
 		w.baseOpts = *o.ClientOptions
 	}
 	eo := &emulator.Options{StepDelay: o.StepDelay, Logf: o.Logf, RepeatabilityWindow: o.RepeatabilityWindow,
-		ServiceURLDatastoreEndpoints: !o.ProductionStorageEndpoints}
+		ServiceURLDatastoreEndpoints: o.ServiceURLDatastoreEndpoints}
 	if eo.StepDelay == 0 {
 		eo.StepDelay = 5 * time.Millisecond
 	}
