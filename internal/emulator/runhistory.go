@@ -138,25 +138,31 @@ func (s *Server) runBodyLocked(c *call, r runRef) runDetails {
 func (s *Server) runDetails(c *call) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.runLocked(c.ws, c.vars["job"])
-	if !ok {
-		return runNotFound(c.vars["job"])
+	r, e := s.pathRunLocked(c)
+	if e == nil {
+		c.writeJSON(http.StatusOK, s.runBodyLocked(c, r))
 	}
-	c.writeJSON(http.StatusOK, s.runBodyLocked(c, r))
-	return nil
+	return e
 }
 
-func runNotFound(id string) *apiError {
-	return armError(http.StatusNotFound, "UserError", "Run "+id+" was not found")
+func runNotFound(id string) *apiError { return notFound("Run %s was not found.", id) }
+
+// pathRunLocked resolves the run the path names ({job}).
+func (s *Server) pathRunLocked(c *call) (runRef, *apiError) {
+	r, ok := s.runLocked(c.ws, c.vars["job"])
+	if !ok {
+		return r, runNotFound(c.vars["job"])
+	}
+	return r, nil
 }
 
 // runChildren serves GET .../runs/{run}/children: the run's child runs in step order.
 func (s *Server) runChildren(c *call) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.runLocked(c.ws, c.vars["job"])
-	if !ok {
-		return runNotFound(c.vars["job"])
+	r, e := s.pathRunLocked(c)
+	if e != nil {
+		return e
 	}
 	out := runList{Value: []runDetails{}}
 	if r.child == nil {
