@@ -195,15 +195,21 @@ func (w *Workspace) ListBlobs(datastore, prefix string) []string {
 }
 
 // BlobURL is the https URL of a path in the datastore's container, as a storage
-// URL input names it (https://127.0.0.1:PORT/devstoreaccount1/<container>/<path>).
-// Jobs read it as they would read a public container.
+// URL input names it: https://devstoreaccount1.blob.core.windows.net/<container>/<path>
+// (reached through the storage proxy), or with Options.ServiceURLDatastoreEndpoints
+// https://127.0.0.1:PORT/devstoreaccount1/<container>/<path>. Jobs read it as
+// they would read a public container.
 func (w *Workspace) BlobURL(datastore, p string) string {
 	w.t.Helper()
 	d, ok := w.ws.Datastore(datastore)
 	if !ok || d.ServiceURL == "" {
 		w.t.Fatalf("fake: datastore %q has no storage behind it", datastore)
 	}
-	return strings.TrimRight(d.ServiceURL, "/") + "/" + d.Container + "/" + strings.TrimLeft(p, "/")
+	base := strings.TrimRight(d.ServiceURL, "/")
+	if !strings.Contains(d.Endpoint, "://") {
+		base = d.Protocol + "://" + d.AccountName + ".blob." + d.Endpoint // reached through the storage proxy
+	}
+	return base + "/" + d.Container + "/" + strings.TrimLeft(p, "/")
 }
 
 // SASURL is BlobURL with a read and list SAS of the container, as a storage URL

@@ -62,6 +62,21 @@
 // instance across the whole test binary. Options.NoStorage skips it for tests
 // that move no data.
 //
+// Datastores answer as the real service (properties.endpoint core.windows.net
+// next to accountName): clients build https://devstoreaccount1.blob.core.windows.net,
+// which the emulator's storage proxy (StorageProxyURL, already in ClientOptions'
+// transport; HTTPS_PROXY for other processes, trusting CACertPEM) routes to
+// Azurite with a certificate from the emulator's CA. The proxy refuses every
+// destination that is not a local listener, without dialling it.
+// Options.ServiceURLDatastoreEndpoints restores the earlier shape (endpoint =
+// Azurite's blob service URL).
+//
+// Jobs have child runs and logs as on the service (ChildRuns, JobLogs), served
+// through Run History (run details with logFiles, children, rundata) and the
+// data service's batchGetResolvedUris. The management front end's job list of
+// an endpoint (RouteListEndpointJobs), which the real service fails today
+// (azure-sdk-for-python#45212), is served; inject a fault to test the failure.
+//
 // Options.InProcess serves the emulator's requests without sockets or TLS, from
 // its handlers in the test process; only storage traffic goes over loopback.
 //

@@ -33,6 +33,18 @@ const (
 	RouteOperationResult      = emulator.RouteOperationResult
 	RouteDiscovery            = emulator.RouteDiscovery
 	RouteRunDetails           = emulator.RouteRunDetails
+	// RouteRunChildren is Run History's GET .../runs/{run}/children.
+	RouteRunChildren = emulator.RouteRunChildren
+	// RouteRunData is Run History's POST .../rundata (a run's outputs).
+	RouteRunData = emulator.RouteRunData
+	// RouteResolveDataURIs is POST /data/v1.0/.../dataversion/batchGetResolvedUris.
+	RouteResolveDataURIs = emulator.RouteResolveDataURIs
+	// RouteListEndpointJobs is the management front end's job list of a batch
+	// endpoint or deployment ({api}/mferp/managementfrontend/.../jobs,
+	// api-version 2020-09-01-dataplanepreview). The fake serves it; the real
+	// service fails it today (azure-sdk-for-python#45212): FailRequests on this
+	// route reproduces that.
+	RouteListEndpointJobs = emulator.RouteListEndpointJobs
 	// RouteInvoke is the POST to an endpoint's scoring URI that creates a job.
 	RouteInvoke = emulator.RouteInvoke
 	// RouteGetBatchJob is GET {scoringUri}/{job}.

@@ -120,3 +120,22 @@ type Hold = emulator.Hold
 func (w *Workspace) HoldJobs(status batchendpoint.JobStatus, jobNames ...string) *Hold {
 	return w.srv.HoldJobs(string(status), jobNames...)
 }
+
+// ChildRun is a child run (step) of a job as Run History reports it: a model
+// deployment's job has one, Module "batchscoring", which holds the "score"
+// output and the scoring logs; a pipeline deployment's job has one per
+// PipelineDeployment.Steps entry.
+type ChildRun = emulator.ChildRun
+
+// ChildRuns returns the child runs of the named job in step order (nil for an
+// unknown job).
+func (w *Workspace) ChildRuns(job string) []ChildRun { return w.srv.ChildRuns(job) }
+
+// JobLogs returns the log files the job's runs have written so far: run id
+// (the job's name, or a ChildRun's ID) -> log name (user_logs/std_log.txt,
+// logs/user/error.txt, logs/job_progress_overview.txt,
+// logs/sys/master_role.txt, logs/azureml/executionlogs.txt) -> content. The
+// same files are in the workspace's artifact container, listed in each run's
+// logFiles. A failed mini-batch attempt appears in user_logs/std_log.txt as
+// the service's driver writes it: an ERROR line followed by a Python traceback.
+func (w *Workspace) JobLogs(job string) map[string]map[string]string { return w.srv.JobLogs(job) }

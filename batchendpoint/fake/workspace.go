@@ -64,6 +64,16 @@ type Options struct {
 	// when zero or negative.
 	RepeatabilityWindow time.Duration
 
+	// ServiceURLDatastoreEndpoints makes datastores report Azurite's blob
+	// service URL (https://127.0.0.1:PORT/devstoreaccount1) as
+	// properties.endpoint, the fake's earlier shape. By default they answer as
+	// the real service does: endpoint is the DNS suffix core.windows.net next
+	// to accountName, so clients address storage as
+	// https://devstoreaccount1.blob.core.windows.net, which reaches Azurite
+	// through the emulator's storage proxy (StorageProxyURL; the transport of
+	// ClientOptions uses it).
+	ServiceURLDatastoreEndpoints bool
+
 	// Logf, when set, receives one line per request the emulator serves and per
 	// job status change (t.Logf is a good choice). Lines never contain secrets.
 	Logf func(format string, args ...any)
@@ -151,7 +161,8 @@ func startWorkspace(ctx context.Context, options *Options, t reporter) (*Workspa
 	if o.ClientOptions != nil {
 		w.baseOpts = *o.ClientOptions
 	}
-	eo := &emulator.Options{StepDelay: o.StepDelay, Logf: o.Logf, RepeatabilityWindow: o.RepeatabilityWindow}
+	eo := &emulator.Options{StepDelay: o.StepDelay, Logf: o.Logf, RepeatabilityWindow: o.RepeatabilityWindow,
+		ServiceURLDatastoreEndpoints: o.ServiceURLDatastoreEndpoints}
 	if eo.StepDelay == 0 {
 		eo.StepDelay = 5 * time.Millisecond
 	}
@@ -223,11 +234,13 @@ func (w *Workspace) newHTTPClient() *http.Client {
 	}
 	storage := http.DefaultTransport.(*http.Transport).Clone()
 	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(w.srv.CACertPEM()) // the storage proxy's certificates
 	if w.st != nil {
 		pool.AppendCertsFromPEM(w.st.certPEM)
 	}
 	storage.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	storage.MaxIdleConnsPerHost = 32
+	storage.Proxy = w.srv.StorageProxy // production-style blob hosts reach Azurite through the emulator's proxy
 	return &http.Client{Transport: &splitTransport{
 		hosts:     map[string]bool{hostOf(w.srv.ARMEndpoint()): true, hostOf(w.srv.InferenceEndpoint()): true},
 		inProcess: w.srv.InProcessTransport(),
@@ -299,6 +312,13 @@ func (w *Workspace) CACertPEM() []byte {
 	}
 	return pem
 }
+
+// StorageProxyURL is the emulator's storage proxy (http://127.0.0.1:PORT), the
+// HTTPS_PROXY for clients in other processes: it routes the datastores'
+// production-style blob hosts (<account>.blob.core.windows.net) to Azurite
+// with certificates from CACertPEM, tunnels to the emulator's own listeners
+// and refuses anything else.
+func (w *Workspace) StorageProxyURL() string { return w.srv.StorageProxyURL() }
 
 // ScoringURI is the scoringUri of endpoint.
 func (w *Workspace) ScoringURI(endpoint string) string { return w.ws.ScoringURI(endpoint) }

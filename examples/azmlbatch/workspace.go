@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -82,6 +83,7 @@ type localState struct {
 	ResourceGroup  string `json:"resourceGroup"`
 	Workspace      string `json:"workspace"`
 	ExampleDataURL string `json:"exampleDataUrl"`
+	HTTPSProxy     string `json:"httpsProxy"`
 }
 
 // openLocal connects to a running local workspace the way any Go program would:
@@ -106,6 +108,14 @@ func openLocal(path string) (*workspace, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig.RootCAs = pool
+	if st.HTTPSProxy != "" {
+		// Datastores answer as the real service; their blob hosts reach Azurite through this proxy.
+		pu, err := url.Parse(st.HTTPSProxy)
+		if err != nil {
+			return nil, fmt.Errorf("%s: httpsProxy: %w", path, err)
+		}
+		tr.Proxy = http.ProxyURL(pu)
+	}
 	opts := &batchendpoint.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
 			cloud.ResourceManager:     {Audience: emulator.AudienceARM, Endpoint: st.ARMEndpoint},

@@ -4,7 +4,12 @@
 // deployments classifier-xgboost and uci-classifier-prepros-xgb, datastore
 // workspaceblobstore, example data). It prints the ARM base URL, the CA
 // certificates to trust, the scoring URIs and sample curl commands, writes
-// workspace.json for the azmlbatch CLI (--local), and runs until Ctrl-C or SIGTERM.
+// workspace.json for the azmlbatch CLI (--local) and other clients, and runs
+// until Ctrl-C or SIGTERM. Datastores answer as the real service does
+// (accountName devstoreaccount1, endpoint core.windows.net); clients reach
+// https://devstoreaccount1.blob.core.windows.net through the storage proxy
+// printed as HTTPS_PROXY (workspace.json "env" lists the variables a Python
+// azure-ai-ml process needs).
 //
 //	go run ./examples/localworkspace
 //
@@ -73,6 +78,21 @@ type State struct {
 	ScoringURIs    map[string]string `json:"scoringUris"`
 	TokenFiles     map[string]string `json:"tokenFiles"`
 	ExampleDataURL string            `json:"exampleDataUrl"`
+	// HTTPSProxy is the storage proxy: datastores answer as the real service
+	// (accountName + endpoint core.windows.net), and clients that set
+	// HTTPS_PROXY to it (trusting CABundle) reach
+	// https://<account>.blob.core.windows.net in Azurite.
+	HTTPSProxy string `json:"httpsProxy"`
+	// APIEndpoint is the discovery document's "api" URL (Run History, data
+	// and management front end routes).
+	APIEndpoint string `json:"apiEndpoint"`
+	// BlobEndpoint is the default datastore's blob service as clients
+	// address it (through HTTPSProxy).
+	BlobEndpoint string `json:"blobEndpoint"`
+	// Env is the environment a client process needs, e.g. azure-ai-ml:
+	// HTTPS_PROXY, REQUESTS_CA_BUNDLE, SSL_CERT_FILE and AZUREML_DEV_URL_MFE
+	// (the ARM base URL).
+	Env map[string]string `json:"env"`
 }
 
 // serveOptions are the command-line settings of serve; nil means defaults.
@@ -123,7 +143,11 @@ func serve(ctx context.Context, out io.Writer, opts *serveOptions, ready func(St
 	st := State{ARMEndpoint: l.Server.ARMEndpoint(), CABundle: bundle, SubscriptionID: ws.SubscriptionID,
 		ResourceGroup: ws.ResourceGroup, Workspace: ws.Name, TokenFiles: tokens,
 		ScoringURIs:    map[string]string{demo.Endpoint: l.Workspace.ScoringURI(demo.Endpoint)},
-		ExampleDataURL: l.Storage.BlobURL() + "/" + demo.ExampleDataContainer + "/" + demo.ExampleDataPrefix}
+		ExampleDataURL: l.Storage.BlobURL() + "/" + demo.ExampleDataContainer + "/" + demo.ExampleDataPrefix,
+		HTTPSProxy:     l.Server.StorageProxyURL(), APIEndpoint: l.Server.ARMEndpoint(),
+		BlobEndpoint: "https://" + l.Storage.AccountName() + ".blob.core.windows.net"}
+	st.Env = map[string]string{"HTTPS_PROXY": st.HTTPSProxy, "REQUESTS_CA_BUNDLE": bundle, "SSL_CERT_FILE": bundle,
+		"AZUREML_DEV_URL_MFE": st.ARMEndpoint}
 	stateFile := filepath.Join(l.Dir, "workspace.json")
 	b, _ := json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(stateFile, b, 0o644); err != nil {
@@ -146,6 +170,7 @@ Local Azure Machine Learning workspace
   CA certificate    %s   (emulator)
   storage cert      %s   (Azurite)
   CA bundle         %s   (both: use for curl --cacert, SSL_CERT_FILE, REQUESTS_CA_BUNDLE)
+  HTTPS_PROXY       %s   (storage proxy: %s reaches Azurite through it)
   subscription      %s
   resource group    %s
   workspace         %s
@@ -165,7 +190,7 @@ Try:
     %s
 
 Press Ctrl-C to stop.
-`, st.ARMEndpoint, l.Server.CACertFile(), l.StorageCertFile, st.CABundle, st.SubscriptionID, st.ResourceGroup, st.Workspace,
+`, st.ARMEndpoint, l.Server.CACertFile(), l.StorageCertFile, st.CABundle, st.HTTPSProxy, st.BlobEndpoint, st.SubscriptionID, st.ResourceGroup, st.Workspace,
 		l.Workspace.ID(), demo.Endpoint, demo.ModelDeployment, demo.PipelineDeployment, st.ScoringURIs[demo.Endpoint],
 		demo.Datastore, l.Storage.BlobURL(), st.ExampleDataURL, st.TokenFiles["arm"], st.TokenFiles["ml"], st.TokenFiles["storage"],
 		stateFile, stateFile,

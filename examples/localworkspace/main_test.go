@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,6 +90,30 @@ func TestServeForOtherClients(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "Completed", status)
+
+	// Storage as the real service addresses it: through HTTPS_PROXY, by the production host name.
+	assert.Equal(t, map[string]string{"HTTPS_PROXY": st.HTTPSProxy, "REQUESTS_CA_BUNDLE": st.CABundle, "SSL_CERT_FILE": st.CABundle,
+		"AZUREML_DEV_URL_MFE": st.ARMEndpoint}, st.Env)
+	assert.Contains(t, text, "HTTPS_PROXY       "+st.HTTPSProxy)
+	ds := do(http.MethodGet, st.ARMEndpoint+wsID+"/datastores/"+demo.Datastore+"?api-version="+batchendpoint.DefaultAPIVersion, "arm", "")
+	props := ds["properties"].(map[string]any)
+	assert.Equal(t, "core.windows.net", props["endpoint"])
+	assert.Equal(t, st.BlobEndpoint, "https://"+props["accountName"].(string)+".blob."+props["endpoint"].(string))
+	proxy, err := url.Parse(st.HTTPSProxy)
+	require.NoError(t, err)
+	pc := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	storageTok, err := os.ReadFile(st.TokenFiles["storage"])
+	require.NoError(t, err)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, st.BlobEndpoint+"/"+demo.ExampleDataContainer+"?restype=container&comp=list", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+string(storageTok))
+	req.Header.Set("x-ms-version", "2021-12-02")
+	res, err := pc.Do(req)
+	require.NoError(t, err)
+	listing, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", listing)
+	assert.Contains(t, string(listing), "<Name>"+demo.ExampleDataPrefix)
 
 	cancel()
 	select {

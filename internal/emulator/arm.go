@@ -587,30 +587,3 @@ func (s *Server) operationResult(c *call) *apiError {
 	c.w.WriteHeader(http.StatusOK)
 	return nil
 }
-
-// runDetails serves Run History's run details, where clients read a failed job's error.
-func (s *Server) runDetails(c *call) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j := s.wsJobLocked(c.ws, c.vars["job"])
-	if j == nil {
-		return notFound("Run %s was not found.", c.vars["job"])
-	}
-	d := runDetails{
-		RunID: j.name, RunUUID: j.guid, Status: j.status, Target: "cpu-cluster",
-		StartTimeUTC: j.created.Format(time.RFC3339Nano), Properties: j.systemProperties(), Tags: j.tags(),
-		Warnings: []string{},
-	}
-	if IsTerminal(j.status) {
-		d.EndTimeUTC = j.ended.Format(time.RFC3339Nano)
-	}
-	if j.err != nil {
-		d.Error = &runError{
-			Error:       runErrorDetail{Code: j.err.Code, Message: j.err.Message, Details: []struct{}{}},
-			Correlation: correlation{Operation: j.guid, Request: c.reqID},
-			Time:        j.ended.Format(time.RFC3339Nano),
-		}
-	}
-	c.writeJSON(http.StatusOK, d)
-	return nil
-}

@@ -340,10 +340,16 @@ type armJob struct {
 	SystemData armSystemData `json:"systemData"`
 }
 
-// runDetails is Run History's run details, where clients read a failed job's error.
+// runDetails is Run History's run details, where clients read a failed job's
+// error and its log files; child lists and run data carry the same run shape.
 type runDetails struct {
 	RunID        string            `json:"runId"`
 	RunUUID      string            `json:"runUuid"`
+	ParentRunID  *string           `json:"parentRunId"`
+	RootRunID    string            `json:"rootRunId"`
+	ExperimentID string            `json:"experimentId"`
+	DisplayName  string            `json:"displayName"`
+	RunType      string            `json:"runType"`
 	Status       string            `json:"status"`
 	Target       string            `json:"target"`
 	StartTimeUTC string            `json:"startTimeUtc"`
@@ -352,6 +358,39 @@ type runDetails struct {
 	Tags         map[string]string `json:"tags"`
 	Warnings     []string          `json:"warnings"`
 	Error        *runError         `json:"error"`
+	// LogFiles maps a log's name (user_logs/std_log.txt) to a read-only SAS
+	// URL; always an object (azure-ai-ml's jobs.stream fails on null).
+	LogFiles map[string]string `json:"logFiles"`
+}
+
+// runList is Run History's paged run list (children of a run).
+type runList struct {
+	Value             []runDetails `json:"value"`
+	ContinuationToken *string      `json:"continuationToken"`
+	NextLink          *string      `json:"nextLink"`
+}
+
+// runMetadata is a run with its outputs, as POST rundata answers.
+type runMetadata struct {
+	runDetails
+	Outputs map[string]typedAssetReference `json:"outputs"`
+}
+
+// typedAssetReference is a run output: the asset id and its PascalCase type
+// (UriFile, UriFolder): azure-ai-ml writes no files for a snake_case type.
+type typedAssetReference struct {
+	AssetID string `json:"assetId"`
+	Type    string `json:"type"`
+}
+
+type runDataResult struct {
+	RunMetadata runMetadata `json:"runMetadata"`
+}
+
+// resolvedURI is one entry of batchGetResolvedUris' answer.
+type resolvedURI struct {
+	URI  string `json:"uri"`
+	Type string `json:"type,omitempty"`
 }
 
 type runError struct {

@@ -19,6 +19,32 @@ type certs struct {
 	caPEM  []byte
 	caPool *x509.CertPool
 	leaf   tls.Certificate
+	caCert *x509.Certificate
+	caKey  *ecdsa.PrivateKey
+}
+
+// issue signs a server certificate for one DNS name (the storage proxy's
+// production-style host names) with the CA.
+func (c *certs) issue(host string) (*tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: host, Organization: []string{"azmlbatch"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     c.caCert.NotAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{host},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.caCert, &key.PublicKey, c.caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create certificate for %s: %w", host, err)
+	}
+	return &tls.Certificate{Certificate: [][]byte{der, c.caCert.Raw}, PrivateKey: key}, nil
 }
 
 // newCerts creates a throwaway CA and a server certificate for 127.0.0.1, ::1 and
@@ -71,6 +97,8 @@ func newCerts() (*certs, error) {
 		caPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		caPool: pool,
 		leaf:   tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey},
+		caCert: caCert,
+		caKey:  caKey,
 	}, nil
 }
 

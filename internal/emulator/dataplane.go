@@ -267,6 +267,9 @@ func (s *Server) createJob(c *call, ep *endpointState, repeatID string) *apiErro
 	}
 	j.setStatusLocked(StatusPreparing)
 	s.jobs[j.name] = j
+	for _, ch := range j.children {
+		s.childRuns[strings.ToLower(ch.id)] = j
+	}
 	s.jobOrder = append(s.jobOrder, j)
 	resp, _ := json.Marshal(s.batchJobLocked(j))
 	s.jobsWG.Add(1)
@@ -457,6 +460,8 @@ func (s *Server) buildJob(c *call, ep *endpointState, dep *deploymentState, p *i
 	if j.displayName == "" {
 		j.displayName = randomDisplayName()
 	}
+	j.children = newChildren(j)
+	j.logs = newJobLogs()
 	if pipeline {
 		if v, ok := findFold(userProps, "experimentName"); ok && v != "" {
 			j.experimentName = v
@@ -787,14 +792,6 @@ func (s *Server) listBatchJobs(c *call) *apiError {
 		return notFound("Batch endpoint '%s' was not found.", c.vars["endpoint"])
 	}
 	c.ws = ep.ws
-	list := list[batchJobResource]{Value: []batchJobResource{}}
-	dep := c.r.URL.Query().Get("deployment")
-	for i := len(s.jobOrder) - 1; i >= 0; i-- {
-		j := s.jobOrder[i]
-		if strings.EqualFold(j.endpoint, ep.cfg.Name) && (dep == "" || strings.EqualFold(dep, j.deployment)) {
-			list.Value = append(list.Value, s.batchJobLocked(j))
-		}
-	}
-	c.writeJSON(http.StatusOK, list)
+	c.writeJSON(http.StatusOK, list[batchJobResource]{Value: s.endpointJobsLocked(ep, c.r.URL.Query().Get("deployment"))})
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -158,11 +159,24 @@ type PipelineDeployment struct {
 	Outputs map[string]PipelineOutput
 	// Run runs the job; when nil the job completes without writing anything.
 	Run PipelineFunc
+	// Steps names the component's steps: each becomes a child run of the job
+	// (properties["azureml.moduleName"]), in order. One step named after the
+	// component when empty.
+	Steps []string
 }
 
 func (d *PipelineDeployment) validate() error {
 	if d.ComponentID == "" {
 		d.ComponentID = "azureml:" + d.Name + "@latest"
+	}
+	if len(d.Steps) == 0 {
+		name := strings.TrimPrefix(d.ComponentID, "azureml:")
+		if i := strings.IndexAny(name, "@:"); i > 0 {
+			name = name[:i]
+		}
+		d.Steps = []string{name}
+	} else {
+		d.Steps = append([]string(nil), d.Steps...)
 	}
 	if d.Inputs != nil {
 		in := make(map[string]string, len(d.Inputs))

@@ -28,13 +28,53 @@
 // pipeline deployment's PipelineFunc receives named inputs and writes named
 // outputs. Data lives in real blob storage (Azurite) behind the datastores.
 //
-// Datastores point at blob containers; their ARM properties.endpoint is the blob
-// service URL (e.g. Azurite's http://127.0.0.1:PORT/devstoreaccount1), which
-// batchendpoint treats as the service to upload to and download from. Storage
-// URL inputs are read when they fall under a registered datastore's account (or
-// one added with AddStorageAccount); any other host fails the job, as there is no
-// internet access.
+// # Storage addressing
 //
+// Datastores point at blob containers (in Azurite) and answer as the real
+// service does: properties.accountName and properties.endpoint, the DNS suffix
+// core.windows.net, from which clients build
+// https://<account>.blob.core.windows.net themselves. That name reaches Azurite
+// through the storage proxy (StorageProxyURL), a forward proxy on 127.0.0.1:
+// CONNECT to a datastore's <account>.blob.<suffix>:443 is terminated with a
+// certificate for that name from the emulator's CA and forwarded to Azurite
+// (which takes the account from the Host header); CONNECT to the emulator's
+// own listeners and to the datastores' Azurite listeners is tunnelled as is;
+// any other destination is refused with 403 without being dialled. Transport
+// and HTTPClient use it; other processes set HTTPS_PROXY and trust CACertFile.
+// Options.ServiceURLDatastoreEndpoints restores the earlier shape, endpoint =
+// the blob service URL (also kept for plain-http ServiceURLs). Storage URL
+// inputs are read when they fall under a registered datastore's account (by its
+// Azurite URL or its production-style host) or one added with
+// AddStorageAccount; any other host fails the job, as there is no internet
+// access.
+//
+// # Child runs, logs and Run History
+//
+// A job is a pipeline run with child runs: a model deployment's job has one,
+// properties["azureml.moduleName"] "batchscoring", which holds the "score"
+// output; a pipeline deployment's job has one per PipelineDeployment.Steps
+// entry. Runs write the service's log files (user_logs/std_log.txt with each
+// failed mini-batch attempt and its Python-style traceback, logs/user/error.txt,
+// logs/job_progress_overview.txt, logs/sys/master_role.txt,
+// logs/azureml/executionlogs.txt) to the default datastore's account, container
+// "azureml", path ExperimentRun/dcid.<run id>/. Under the discovery document's
+// "api" URL, with an ARM token, the emulator serves Run History's
+// GET /history/v1.0<ws>/runs/{run}/details (error, and logFiles: name -> SAS URL,
+// always an object), GET .../runs/{run}/children, POST /history/v1.0<ws>/rundata
+// (runMetadata.outputs: name -> assetId and PascalCase type; a model job's
+// parent reports none, its batchscoring child reports "score"), and
+// POST /data/v1.0<ws>/dataversion/batchGetResolvedUris (assetId -> azureml://
+// datastore URI).
+//
+// The management front end's job list of a batch endpoint or deployment,
+// GET {api}/mferp/managementfrontend<ws>/batchEndpoints/{ep}[/deployments/{d}]/jobs
+// with api-version 2020-09-01-dataplanepreview (azure-ai-ml's
+// batch_endpoints.list_jobs), is served: {"value":[BatchJobResource...]},
+// newest first. The real service fails this call today
+// (azure-sdk-for-python#45212); the emulator serves the documented behaviour so
+// clients written for it can be tested, and a fault on RouteListEndpointJobs
+// reproduces the failure.
+
 // # Repeatable invokes
 //
 // An invoke POST that carries a repeatability id (header repeatability_request-id,

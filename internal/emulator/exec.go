@@ -115,7 +115,7 @@ func (s *Server) runModel(j *job, scratch string) ([]pendingUpload, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				rows, ok := s.scoreMiniBatch(ctx, score, i, batches[i], st)
+				rows, ok := s.scoreMiniBatch(ctx, j, score, i, batches[i], st)
 				results[i], failed[i] = rows, !ok
 			}
 		}()
@@ -144,6 +144,8 @@ func (s *Server) runModel(j *job, scratch string) ([]pendingUpload, error) {
 	s.mu.Lock()
 	j.miniBatches, j.failedMB, j.failedFiles = len(batches), failedMB, failedFiles
 	s.mu.Unlock()
+	s.logScored(j, len(batches), failedMB, failedFiles, len(files))
+	s.flushLogs(ctx, j)
 	if st.errorThreshold >= 0 && failedFiles > st.errorThreshold {
 		return nil, &JobError{Code: "UserError", Message: fmt.Sprintf(
 			"The number of failed items (%d, in %d of %d mini-batches) exceeded the error threshold (%d). See the scoring function's errors for details.",
@@ -163,7 +165,7 @@ func (s *Server) runModel(j *job, scratch string) ([]pendingUpload, error) {
 }
 
 // scoreMiniBatch runs score with retries and a per-attempt timeout.
-func (s *Server) scoreMiniBatch(ctx context.Context, score ScoreFunc, idx int, files []string, st modelSettings) ([]string, bool) {
+func (s *Server) scoreMiniBatch(ctx context.Context, j *job, score ScoreFunc, idx int, files []string, st modelSettings) ([]string, bool) {
 	tries := max(1, st.maxRetries)
 	for attempt := 1; attempt <= tries; attempt++ {
 		if ctx.Err() != nil {
@@ -179,6 +181,9 @@ func (s *Server) scoreMiniBatch(ctx context.Context, score ScoreFunc, idx int, f
 			return rows, true
 		}
 		s.logf("mini-batch %d attempt %d failed: %v", idx, attempt, err)
+		if ctx.Err() == nil {
+			s.logMiniBatchFailure(j, idx, attempt, tries, len(files), err)
+		}
 	}
 	return nil, false
 }

@@ -166,6 +166,7 @@ type job struct {
 	createdBy      string
 	repeatID       string
 	scripted       *JobError
+	children       []*childRun
 
 	ctx      context.Context
 	cancelFn context.CancelCauseFunc
@@ -180,6 +181,7 @@ type job struct {
 	miniBatches int
 	failedMB    int
 	failedFiles int
+	logs        *jobLogs
 }
 
 func (j *job) cancel(cause error) { j.cancelFn(cause) }
@@ -424,7 +426,13 @@ func (s *Server) runJob(j *job) {
 	scratch := filepath.Join(s.tmpDir, "jobs", j.name)
 	defer os.RemoveAll(scratch)
 	err := s.progress(j, scratch)
-	s.finish(j, err)
+	status, je := s.outcome(j, err)
+	s.logEnd(j, status, je)
+	// The logs are written before the final status shows, so a client that sees it can read them.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	s.flushLogs(ctx, j)
+	cancel()
+	s.finish(j, status, je)
 }
 
 func (s *Server) progress(j *job, scratch string) error {
@@ -440,6 +448,8 @@ func (s *Server) progress(j *job, scratch string) error {
 	if !s.setStatus(j, StatusRunning) {
 		return context.Cause(j.ctx)
 	}
+	s.logStart(j)
+	s.flushLogs(j.ctx, j)
 	if err := s.pause(j, StatusRunning, false); err != nil {
 		return err
 	}
@@ -470,25 +480,28 @@ func (s *Server) progress(j *job, scratch string) error {
 	return s.pause(j, StatusFinalizing, true)
 }
 
-func (s *Server) finish(j *job, err error) {
+// outcome maps the result of progress to the job's final status and error.
+func (s *Server) outcome(j *job, err error) (string, *JobError) {
 	if c := context.Cause(j.ctx); c != nil && j.ctx.Err() != nil {
 		err = c
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var je *JobError
 	switch {
 	case err == nil:
-		j.setStatusLocked(StatusCompleted)
+		return StatusCompleted, nil
 	case errors.Is(err, errCanceled) || errors.Is(err, errShutdown):
-		j.setStatusLocked(StatusCanceled)
+		return StatusCanceled, nil
 	case errors.As(err, &je):
-		j.err = je
-		j.setStatusLocked(StatusFailed)
-	default:
-		j.err = &JobError{Code: "SystemError", Message: redactErr(err)}
-		j.setStatusLocked(StatusFailed)
+		return StatusFailed, je
 	}
+	return StatusFailed, &JobError{Code: "SystemError", Message: redactErr(err)}
+}
+
+func (s *Server) finish(j *job, status string, je *JobError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j.err = je
+	j.setStatusLocked(status)
 	j.ended = time.Now().UTC()
 	j.cancelFn(nil)
 	msg := ""

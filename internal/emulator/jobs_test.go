@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -329,11 +330,18 @@ func TestHTTPSStorage(t *testing.T) {
 	require.NoError(t, ws.AddModelDeployment("heart", emulator.ModelDeployment{Name: "main"}))
 	e := &env{t: t, s: s, ws: ws, hc: s.HTTPClient()}
 	m := e.arm(http.MethodGet, "/datastores/workspaceblobstore", nil).json(t)
-	assert.Equal(t, inst.BlobURL(), dig(m, "properties", "endpoint"), "the endpoint names the blob service URL")
+	assert.Equal(t, "core.windows.net", dig(m, "properties", "endpoint"), "the endpoint is the DNS suffix, as the real service answers")
+	assert.Equal(t, inst.AccountName(), dig(m, "properties", "accountName"))
 	assert.Equal(t, "https", dig(m, "properties", "protocol"))
 	res, err := s.HTTPClient().Get(inst.BlobURL() + "?comp=list")
 	require.NoError(t, err, "HTTPClient trusts Azurite's certificate")
 	res.Body.Close()
+	res, err = s.HTTPClient().Get("https://" + inst.AccountName() + ".blob.core.windows.net/?comp=list")
+	require.NoError(t, err, "HTTPClient reaches the production-style host through the storage proxy")
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode, "%s", b)
+	assert.Contains(t, string(b), "<Code>AuthorizationFailure</Code>", "Azurite answered the anonymous request")
 	e.upload("workspaceblobstore", map[string]string{"in/x.csv": "1"})
 	info := e.wait(e.invokeOK("heart", body(map[string]any{"d": input("UriFolder", "azureml://datastores/workspaceblobstore/paths/in")}, nil), nil))
 	require.Equal(t, emulator.StatusCompleted, info.Status, "%+v", info.Error)

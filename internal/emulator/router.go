@@ -39,6 +39,15 @@ const (
 	RouteOperationResult      Route = "OperationResult"
 	RouteDiscovery            Route = "Discovery"
 	RouteRunDetails           Route = "RunDetails"
+	// RouteRunChildren is Run History's GET .../runs/{run}/children.
+	RouteRunChildren Route = "RunChildren"
+	// RouteRunData is Run History's POST .../rundata (a run's outputs).
+	RouteRunData Route = "RunData"
+	// RouteResolveDataURIs is POST /data/v1.0/.../dataversion/batchGetResolvedUris.
+	RouteResolveDataURIs Route = "ResolveDataURIs"
+	// RouteListEndpointJobs is the management front end's job list of a batch
+	// endpoint or deployment (GET {api}/mferp/managementfrontend/.../jobs).
+	RouteListEndpointJobs Route = "ListEndpointJobs"
 	// RouteInvoke is the POST to an endpoint's scoring URI that creates a job.
 	RouteInvoke Route = "Invoke"
 	// RouteGetBatchJob is GET {scoringUri}/{job}.
@@ -114,6 +123,17 @@ func (s *Server) armRouteTable() []*route {
 		{name: RouteDiscovery, method: http.MethodGet, segs: []string{"discovery"}, handle: s.discovery},
 		{name: RouteRunDetails, method: http.MethodGet, auds: append(append([]string(nil), armAudiences...), mlAudiences...),
 			segs: append(append([]string{"history", "v1.0"}, wsPrefix...), "runs", "{job}", "details"), handle: s.runDetails, wsScoped: true},
+		{name: RouteRunChildren, method: http.MethodGet, auds: armAudiences,
+			segs: append(append([]string{"history", "v1.0"}, wsPrefix...), "runs", "{job}", "children"), handle: s.runChildren, wsScoped: true},
+		{name: RouteRunData, method: http.MethodPost, auds: armAudiences,
+			segs: append(append([]string{"history", "v1.0"}, wsPrefix...), "rundata"), handle: s.runData, wsScoped: true},
+		{name: RouteResolveDataURIs, method: http.MethodPost, auds: armAudiences,
+			segs: append(append([]string{"data", "v1.0"}, wsPrefix...), "dataversion", "batchGetResolvedUris"), handle: s.resolveDataURIs, wsScoped: true},
+		{name: RouteListEndpointJobs, method: http.MethodGet, auds: armAudiences,
+			segs: append(append([]string{"mferp", "managementfrontend"}, wsPrefix...), "batchEndpoints", "{endpoint}", "jobs"), handle: s.endpointJobs, wsScoped: true},
+		{name: RouteListEndpointJobs, method: http.MethodGet, auds: armAudiences,
+			segs:   append(append([]string{"mferp", "managementfrontend"}, wsPrefix...), "batchEndpoints", "{endpoint}", "deployments", "{deployment}", "jobs"),
+			handle: s.endpointJobs, wsScoped: true},
 	}
 }
 

@@ -48,6 +48,13 @@ type Options struct {
 	// tracked (see the package documentation); DefaultRepeatabilityWindow when
 	// zero or negative.
 	RepeatabilityWindow time.Duration
+	// ServiceURLDatastoreEndpoints makes a datastore registered without an
+	// Endpoint report its ServiceURL as properties.endpoint (the emulator's
+	// earlier shape, which batchendpoint reads as the blob service URL)
+	// instead of the DNS suffix core.windows.net the real service reports.
+	// With the default, clients build https://<account>.blob.core.windows.net
+	// and reach Azurite through StorageProxyURL.
+	ServiceURLDatastoreEndpoints bool
 	// Logf, when set, receives one line per request and per job status change
 	// (e.g. t.Logf). Lines never contain tokens, keys or SAS signatures.
 	Logf func(format string, args ...any)
@@ -66,6 +73,7 @@ type Server struct {
 	armLn, infLn   net.Listener
 	armSrv, infSrv *http.Server
 	armURL, infURL string
+	proxy          *storageProxy
 	armRoutes      []*route
 	infRoutes      []*route
 
@@ -78,7 +86,9 @@ type Server struct {
 	workspaces []*Workspace
 	endpoints  map[string]*endpointState // lower-case endpoint name -> endpoint (names are unique per server)
 	accounts   []storageAccount
-	jobs       map[string]*job // job name -> job
+	blobHosts  map[string]string // lower-case <account>.blob.<suffix> -> Azurite origin
+	jobs       map[string]*job   // job name -> job
+	childRuns  map[string]*job   // lower-case child run id -> its job
 	jobOrder   []*job
 	repeat     map[string]*repeatEntry // lower-case endpoint + "|" + repeatability id
 	clock      func() time.Time        // tests only; nil = time.Now
@@ -97,6 +107,8 @@ func New(opts *Options) (*Server, error) {
 		endpoints: map[string]*endpointState{},
 		jobs:      map[string]*job{},
 		repeat:    map[string]*repeatEntry{},
+		blobHosts: map[string]string{},
+		childRuns: map[string]*job{},
 	}
 	if opts != nil {
 		s.opts = *opts
@@ -152,6 +164,12 @@ func New(opts *Options) (*Server, error) {
 		_ = os.RemoveAll(s.tmpDir)
 		return nil, err
 	}
+	if s.proxy, err = newStorageProxy(s); err != nil {
+		_ = s.armLn.Close()
+		_ = s.infLn.Close()
+		_ = os.RemoveAll(s.tmpDir)
+		return nil, err
+	}
 	s.armURL = "https://" + s.armLn.Addr().String()
 	s.infURL = "https://" + s.infLn.Addr().String()
 	s.armRoutes = s.armRouteTable()
@@ -182,6 +200,7 @@ func (s *Server) Start() error {
 		started = true
 		go func() { _ = s.armSrv.ServeTLS(s.armLn, "", "") }()
 		go func() { _ = s.infSrv.ServeTLS(s.infLn, "", "") }()
+		s.proxy.start()
 	})
 	if !started {
 		return errors.New("emulator: Start called twice")
@@ -219,6 +238,7 @@ func (s *Server) Close() error {
 		_ = s.infSrv.Close()
 		_ = s.armLn.Close()
 		_ = s.infLn.Close()
+		s.proxy.close()
 		_ = os.RemoveAll(s.tmpDir)
 	})
 	return nil
@@ -240,13 +260,15 @@ func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.certs.caPEM..
 func (s *Server) CACertFile() string { return s.caFile }
 
 // Transport returns a new *http.Transport trusting the emulator's CA and
-// Options.TrustedCAs (and nothing else). It keeps up to 32 idle connections per
+// Options.TrustedCAs (and nothing else), and sends requests for the
+// datastores' production-style blob hosts through the storage proxy. It keeps up to 32 idle connections per
 // host (net/http's default is 2), so concurrent tests reuse connections instead
 // of handshaking again.
 func (s *Server) Transport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{RootCAs: s.certs.caPool, MinVersion: tls.VersionTLS12}
 	t.MaxIdleConnsPerHost = 32
+	t.Proxy = s.StorageProxy
 	return t
 }
 

@@ -22,6 +22,7 @@ import (
 type storageAccount struct {
 	serviceURL string // ends with "/"
 	name, key  string
+	target     string // the Azurite service URL behind a production-style serviceURL; "" = serviceURL itself
 }
 
 // AddStorageAccount lets jobs read https/http storage URLs under serviceURL
@@ -134,6 +135,9 @@ func (s *Server) urlLoc(raw string) (blobLoc, bool) {
 			continue
 		}
 		l := blobLoc{serviceURL: u.Scheme + "://" + au.Host + au.Path, container: cont, path: p, account: a.name}
+		if a.target != "" {
+			l.serviceURL = a.target
+		}
 		if u.Query().Get("sig") != "" {
 			l.sas = u.RawQuery
 		} else {

@@ -103,10 +103,11 @@ type Datastore struct {
 	// isDefault=true and used for default output locations). When no datastore is
 	// marked, "workspaceblobstore" is the default if registered.
 	Default bool
-	// Endpoint is properties.endpoint. When empty it is ServiceURL (without the
-	// trailing slash) if set, else "core.windows.net". A URL here names the blob
-	// service directly, which is how clients (batchendpoint) reach Azurite's
-	// path-style endpoint instead of https://<account>.blob.<endpoint>.
+	// Endpoint is properties.endpoint. When empty it is "core.windows.net", as
+	// the real service answers: clients address https://<account>.blob.core.windows.net,
+	// which the storage proxy routes to ServiceURL. It is ServiceURL (without
+	// the trailing slash) instead with Options.ServiceURLDatastoreEndpoints or
+	// an http:// ServiceURL: a URL here names the blob service directly.
 	Endpoint string
 	// Protocol is properties.protocol; the scheme of ServiceURL, else "https".
 	Protocol    string
@@ -226,15 +227,16 @@ func (w *Workspace) AddDatastore(d Datastore) error {
 	if d.ServiceURL != "" {
 		d.ServiceURL = strings.TrimRight(d.ServiceURL, "/") + "/"
 	}
+	plainHTTP := strings.HasPrefix(strings.ToLower(d.ServiceURL), "http://")
 	if d.Endpoint == "" {
 		d.Endpoint = "core.windows.net"
-		if d.ServiceURL != "" {
+		if d.ServiceURL != "" && (w.s.opts.ServiceURLDatastoreEndpoints || plainHTTP) {
 			d.Endpoint = strings.TrimSuffix(d.ServiceURL, "/")
 		}
 	}
 	if d.Protocol == "" {
 		d.Protocol = "https"
-		if strings.HasPrefix(strings.ToLower(d.ServiceURL), "http://") {
+		if plainHTTP {
 			d.Protocol = "http"
 		}
 	}
@@ -246,6 +248,7 @@ func (w *Workspace) AddDatastore(d Datastore) error {
 		}
 	}
 	st := &datastoreState{cfg: d, created: time.Now().UTC()}
+	w.s.registerBlobHostLocked(d)
 	for i, o := range w.datastores {
 		if strings.EqualFold(o.cfg.Name, d.Name) {
 			w.datastores[i] = st
