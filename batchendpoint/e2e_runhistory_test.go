@@ -218,8 +218,8 @@ func TestRunHistoryDownloadOutputs(t *testing.T) {
 			opts: &batchendpoint.DownloadOutputsOptions{OutputName: "scores"},
 			want: map[string]string{"part-0.csv": "0.9\n0.1\n"}, status: batchendpoint.JobStatusCompleted},
 		{name: "pipeline job, All", job: completed(rhPipeEP, batchendpoint.InvokeRequest{}),
-			opts: &batchendpoint.DownloadOutputsOptions{All: true},
-			want: map[string]string{"named-outputs/scores/part-0.csv": "0.9\n0.1\n", "named-outputs/summary/summary.txt": "2 rows\n"},
+			opts:   &batchendpoint.DownloadOutputsOptions{All: true},
+			want:   map[string]string{"named-outputs/scores/part-0.csv": "0.9\n0.1\n", "named-outputs/summary/summary.txt": "2 rows\n"},
 			status: batchendpoint.JobStatusCompleted},
 		{name: "pipeline job with two outputs and no name", job: completed(rhPipeEP, batchendpoint.InvokeRequest{}),
 			wantErr: []string{"scores", "summary"}},
@@ -382,7 +382,7 @@ func TestRunHistoryLogs(t *testing.T) {
 		want map[string]string // file below dir -> run id and log name
 	}{
 		{name: "all", want: map[string]string{
-			"logs/azureml/executionlogs.txt":             job.Name() + " logs/azureml/executionlogs.txt",
+			"logs/azureml/executionlogs.txt":          job.Name() + " logs/azureml/executionlogs.txt",
 			child + "/logs/job_progress_overview.txt": child + " logs/job_progress_overview.txt",
 			child + "/logs/sys/master_role.txt":       child + " logs/sys/master_role.txt",
 			child + "/logs/user/error.txt":            child + " logs/user/error.txt",
