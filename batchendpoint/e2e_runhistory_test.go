@@ -576,37 +576,55 @@ func TestRunHistoryUploadDatastore(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		upload string // InvokeOptions.UploadDatastore
+		upload string // InvokeOptions/CreateDataAssetOptions.UploadDatastore
+		deny   bool   // listSecrets answers 403 (an identity-based datastore)
+		asset  bool   // CreateDataAsset instead of Invoke
 		want   string // where the files go
 	}{
-		{name: "workspaceblobstore, though another datastore is the default", want: fake.DefaultDatastore},
-		{name: "UploadDatastore chooses another", upload: "uploads", want: "uploads"},
+		{name: "invoke: workspaceblobstore, though another datastore is the default", want: fake.DefaultDatastore},
+		{name: "invoke: UploadDatastore chooses another", upload: "uploads", want: "uploads"},
+		{name: "invoke: listSecrets denied, uploaded with the caller's token", deny: true, want: fake.DefaultDatastore},
+		{name: "data asset: workspaceblobstore", asset: true, want: fake.DefaultDatastore},
+		{name: "data asset: UploadDatastore chooses another", asset: true, upload: "uploads", want: "uploads"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w, c := newRH(t)
 			w.AddDatastore(fake.Datastore{Name: "primary", Default: true})
 			w.AddDatastore(fake.Datastore{Name: "uploads"})
-			def, err := c.GetDefaultDatastore(e2eCtx(t), nil)
+			ctx := e2eCtx(t)
+			def, err := c.GetDefaultDatastore(ctx, nil)
 			require.NoError(t, err)
 			require.Equal(t, "primary", def.Name)
-			ctx := e2eCtx(t)
-			job, err := c.Invoke(ctx, rhModelEP, batchendpoint.InvokeRequest{Input: inputs.LocalPath(local)},
-				&batchendpoint.InvokeOptions{UploadDatastore: tc.upload})
-			require.NoError(t, err)
-			d, err := job.Wait(ctx, e2eWait)
-			require.NoError(t, err)
-			info, ok := w.Job(job.Name())
-			require.True(t, ok)
-			var in batchendpoint.JobInput
-			for _, v := range info.Inputs {
-				in = v
+			var denied *fake.FaultHandle
+			if tc.deny {
+				denied = w.FailRequests(fake.RouteListDatastoreSecrets, 0, http.StatusForbidden, "")
 			}
-			assert.Contains(t, in.URI, "/datastores/"+tc.want+"/paths/", in.URI)
+			var uri string
+			var job *batchendpoint.Job
+			if tc.asset {
+				a, err := c.CreateDataAsset(ctx, batchendpoint.DataAssetSpec{Name: "uploaded", Version: "1", Path: local},
+					&batchendpoint.CreateDataAssetOptions{UploadDatastore: tc.upload})
+				require.NoError(t, err)
+				uri = a.Path
+			} else {
+				job, err = c.Invoke(ctx, rhModelEP, batchendpoint.InvokeRequest{Input: inputs.LocalPath(local)},
+					&batchendpoint.InvokeOptions{UploadDatastore: tc.upload})
+				require.NoError(t, err)
+				info, ok := w.Job(job.Name())
+				require.True(t, ok)
+				require.Len(t, info.Inputs, 1)
+				for _, v := range info.Inputs {
+					uri = v.URI
+				}
+			}
+			assert.Contains(t, uri, "/datastores/"+tc.want+"/paths/", uri)
+			if denied != nil {
+				assert.Positive(t, denied.Hits(), "listSecrets was asked")
+			}
 			for _, ds := range []string{fake.DefaultDatastore, "primary", "uploads"} {
-				blobs := w.ListBlobs(ds, "")
 				var uploaded []string
-				for _, b := range blobs {
+				for _, b := range w.ListBlobs(ds, "") {
 					if n := filepath.Base(b); rhInputs[n] != "" && !strings.HasPrefix(b, "rh/in/") {
 						uploaded = append(uploaded, n)
 					}
@@ -618,9 +636,13 @@ func TestRunHistoryUploadDatastore(t *testing.T) {
 					assert.Empty(t, uploaded, ds)
 				}
 			}
-			// The job read the upload; its output went to the default datastore.
-			assert.Contains(t, d.Outputs["score"].URI, "/datastores/primary/")
-			assert.Equal(t, rhPredictions, string(w.OutputFiles(job.Name(), "score")["predictions.csv"]))
+			if job != nil {
+				// The job read the upload; its output went to the default datastore.
+				d, err := job.Wait(ctx, e2eWait)
+				require.NoError(t, err)
+				assert.Contains(t, d.Outputs["score"].URI, "/datastores/primary/")
+				assert.Equal(t, rhPredictions, string(w.OutputFiles(job.Name(), "score")["predictions.csv"]))
+			}
 		})
 	}
 }
