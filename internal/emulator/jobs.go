@@ -85,6 +85,8 @@ func kindOfType(t string) inputs.Kind {
 		return inputs.KindURIFile
 	case TypeLiteral:
 		return inputs.KindString
+	case "MLTable":
+		return inputs.KindMLTable
 	}
 	return inputs.Kind(t)
 }
