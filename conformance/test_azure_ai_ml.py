@@ -8,6 +8,7 @@ import pytest
 from azure.ai.ml import Input, Output
 from azure.ai.ml.constants import AssetTypes
 from azure.ai.ml.entities import Data
+from azure.ai.ml._artifacts._artifact_utilities import download_artifact_from_aml_uri
 from azure.ai.ml._restclient.v2022_10_01.models import DatastoreType
 
 from conftest import (DATASTORE, ENDPOINT, EXAMPLE_FILES, EXAMPLE_ROWS, FILE_DATASTORE, MODEL_DEPLOYMENT,
@@ -151,8 +152,20 @@ def test_invoke_pipeline_literals_and_outputs(ml_client, workspace, tmp_path, mo
         {"score_mode": "replace", "threshold": "0.6", "decimals": "3", "header": "False"}
     assert job.properties.output_data["score"].uri == out
     assert done.status == "Completed"
-    ml_client.jobs.download(job.name, download_path=tmp_path, output_name="score")
-    files = read_files(tmp_path)
+    # The job's children are the pipeline's steps. azure-ai-ml 1.4.0 downloads a
+    # batch job's output only from a child named "batchscoring" (a model
+    # deployment's scoring step), which a pipeline deployment's job does not
+    # have, so jobs.download writes nothing for it, as against the service.
+    steps = list(ml_client.jobs.list(parent_job_name=job.name))
+    assert steps, "the pipeline's steps are child jobs"
+    assert {s.status for s in steps} == {"Completed"}
+    assert "batchscoring" not in {s.properties.get("azureml.moduleName") for s in steps}
+    ml_client.jobs.download(job.name, download_path=tmp_path / "download", output_name="score")
+    assert read_files(tmp_path / "download") == {}
+    # The output is where the invoke put it: read it as jobs.download reads outputs.
+    download_artifact_from_aml_uri(uri=out, destination=str(tmp_path / "output"),
+                                   datastore_operation=ml_client.datastores)
+    files = read_files(tmp_path / "output")
     assert [Path(p).name for p in files] == ["predictions.csv"], files.keys()
     text = next(iter(files.values()))
     assert_example_predictions(text, threshold=0.6, decimals=3)

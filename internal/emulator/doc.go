@@ -36,8 +36,9 @@
 // https://<account>.blob.core.windows.net themselves. That name reaches Azurite
 // through the storage proxy (StorageProxyURL), a forward proxy on 127.0.0.1:
 // CONNECT to a datastore's <account>.blob.<suffix>:443 is terminated with a
-// certificate for that name from the emulator's CA and forwarded to Azurite
-// (which takes the account from the Host header); CONNECT to the emulator's
+// certificate for that name from the emulator's CA and relayed byte for byte
+// to Azurite (which takes the account from the Host header; header names keep
+// their case, as metadata names do on the real service); CONNECT to the emulator's
 // own listeners and to the datastores' Azurite listeners is tunnelled as is;
 // any other destination is refused with 403 without being dialled. Transport
 // and HTTPClient use it; other processes set HTTPS_PROXY and trust CACertFile.

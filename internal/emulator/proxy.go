@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -21,8 +22,9 @@ import (
 //
 //   - answers CONNECT to <account>.blob.<suffix>:443 of a registered datastore
 //     by terminating TLS with a certificate for that name from the emulator's
-//     CA and forwarding the requests to the datastore's Azurite (which reads the
-//     account from the Host header, as it does for production-style URLs);
+//     CA and relaying the decrypted stream to the datastore's Azurite (which
+//     reads the account from the Host header, as it does for production-style
+//     URLs), byte for byte so header names keep their case (see relay);
 //   - tunnels CONNECT to the emulator's own listeners and to the datastores'
 //     Azurite listeners unchanged, so a client may send everything through it;
 //   - refuses every other destination with 403 without dialling anything: it
@@ -33,11 +35,11 @@ type storageProxy struct {
 	s      *Server
 	ln     net.Listener
 	srv    *http.Server
-	inner  *http.Server // serves the requests of terminated CONNECT tunnels
-	conns  *connListener
-	rp     *httputil.ReverseProxy
+	rp     *httputil.ReverseProxy // plain-http absolute-form requests
 	mu     sync.Mutex
 	leaves map[string]*tls.Certificate
+	open   map[net.Conn]struct{} // relayed connections, closed by close
+	closed bool
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
@@ -46,7 +48,7 @@ func newStorageProxy(s *Server) (*storageProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &storageProxy{s: s, ln: ln, leaves: map[string]*tls.Certificate{}, conns: newConnListener(ln.Addr()),
+	p := &storageProxy{s: s, ln: ln, leaves: map[string]*tls.Certificate{}, open: map[net.Conn]struct{}{},
 		dial: (&net.Dialer{Timeout: 10 * time.Second}).DialContext}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -62,20 +64,39 @@ func newStorageProxy(s *Server) (*storageProxy, error) {
 		p.rp.Transport = http.DefaultTransport
 	}
 	p.srv = &http.Server{Handler: http.HandlerFunc(p.serveProxy), ReadHeaderTimeout: 30 * time.Second, ErrorLog: nullLogger()}
-	p.inner = &http.Server{Handler: http.HandlerFunc(p.serveTerminated), ReadHeaderTimeout: 30 * time.Second, ErrorLog: nullLogger()}
 	return p, nil
 }
 
 func (p *storageProxy) start() {
 	go func() { _ = p.srv.Serve(p.ln) }()
-	go func() { _ = p.inner.Serve(p.conns) }()
 }
 
 func (p *storageProxy) close() {
 	_ = p.srv.Close()
-	_ = p.inner.Close()
 	_ = p.ln.Close()
-	_ = p.conns.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for c := range p.open {
+		_ = c.Close()
+	}
+}
+
+// track adds c to the connections close ends; false once the proxy is closed.
+func (p *storageProxy) track(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.open[c] = struct{}{}
+	return true
+}
+
+func (p *storageProxy) untrack(c net.Conn) {
+	p.mu.Lock()
+	delete(p.open, c)
+	p.mu.Unlock()
 }
 
 // serveProxy handles the proxy's own requests: CONNECT, or absolute-form
@@ -99,7 +120,7 @@ func (p *storageProxy) serveProxy(w http.ResponseWriter, r *http.Request) {
 		p.refuse(w, host)
 		return
 	}
-	_, routed := p.s.blobTarget(hostname)
+	target, routed := p.s.blobTarget(hostname)
 	switch {
 	case routed && port == "443":
 		conn := p.hijack(w)
@@ -107,11 +128,7 @@ func (p *storageProxy) serveProxy(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.s.logf("storage proxy: CONNECT %s (to Azurite)", host)
-		tc := tls.Server(conn, &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
-			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return p.leaf(hostname) }})
-		if !p.conns.push(tc) {
-			_ = tc.Close()
-		}
+		go p.relay(conn, hostname, target)
 	case p.s.localTunnel(host):
 		up, err := p.dial(r.Context(), "tcp", host)
 		if err != nil {
@@ -148,21 +165,69 @@ func (p *storageProxy) hijack(w http.ResponseWriter) net.Conn {
 	return conn
 }
 
-// serveTerminated forwards a request that arrived inside a terminated tunnel.
-func (p *storageProxy) serveTerminated(w http.ResponseWriter, r *http.Request) {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if r.TLS == nil || !strings.EqualFold(r.TLS.ServerName, host) {
-		http.Error(w, "storage proxy: Host does not match the tunnel's server name", http.StatusMisdirectedRequest)
+// relay terminates TLS for hostname on conn and relays the decrypted stream
+// byte for byte to Azurite at target (which takes the account from the
+// production-style Host header). Bytes, not parsed requests: Azure Storage
+// keeps the case of metadata names (x-ms-meta-upload_status) as sent and
+// returns them so, and azure-ai-ml compares them case-sensitively, while Go's
+// HTTP server and client canonicalize header names (X-Ms-Meta-Upload_status).
+func (p *storageProxy) relay(conn net.Conn, hostname, target string) {
+	tc := tls.Server(conn, &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if hello.ServerName != "" && !strings.EqualFold(hello.ServerName, hostname) {
+				return nil, errors.New("storage proxy: server name does not match the CONNECT host")
+			}
+			return p.leaf(hostname)
+		}})
+	if !p.track(tc) {
+		_ = tc.Close()
 		return
 	}
-	if _, ok := p.s.blobTarget(host); !ok {
-		p.refuse(w, host)
+	defer p.untrack(tc)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		_ = tc.Close()
 		return
 	}
-	p.rp.ServeHTTP(w, r)
+	u, err := url.Parse(target)
+	if err != nil {
+		_ = tc.Close()
+		return
+	}
+	up, err := p.dial(ctx, "tcp", u.Host)
+	if err != nil {
+		_ = tc.Close()
+		return
+	}
+	if u.Scheme == "https" {
+		uc := tls.Client(up, p.upstreamTLS(u.Hostname()))
+		if err := uc.HandshakeContext(ctx); err != nil {
+			_ = tc.Close()
+			_ = up.Close()
+			return
+		}
+		up = uc
+	}
+	if !p.track(up) {
+		_ = tc.Close()
+		_ = up.Close()
+		return
+	}
+	defer p.untrack(up)
+	tunnel(tc, up)
+}
+
+// upstreamTLS is the TLS configuration for Azurite at host: that of the
+// StorageClient when it has one, else the emulator's trust (its CA and
+// Options.TrustedCAs).
+func (p *storageProxy) upstreamTLS(host string) *tls.Config {
+	cfg := &tls.Config{RootCAs: p.s.certs.caPool, MinVersion: tls.VersionTLS12}
+	if t, ok := p.s.opts.StorageClient.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		cfg = t.TLSClientConfig.Clone()
+	}
+	cfg.ServerName, cfg.NextProtos = host, []string{"http/1.1"}
+	return cfg
 }
 
 // leaf returns (and caches) the certificate for host.
@@ -185,8 +250,8 @@ func tunnel(a, b net.Conn) {
 	done := make(chan struct{}, 2)
 	cp := func(dst, src net.Conn) {
 		_, _ = io.Copy(dst, src)
-		if tc, ok := dst.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
+		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
 		}
 		done <- struct{}{}
 	}
@@ -197,46 +262,6 @@ func tunnel(a, b net.Conn) {
 	_ = a.Close()
 	_ = b.Close()
 }
-
-// connListener hands connections accepted elsewhere (terminated tunnels) to an http.Server.
-type connListener struct {
-	addr   net.Addr
-	ch     chan net.Conn
-	done   chan struct{}
-	closed sync.Once
-}
-
-func newConnListener(addr net.Addr) *connListener {
-	return &connListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *connListener) push(c net.Conn) bool {
-	select {
-	case l.ch <- c:
-		return true
-	case <-l.done:
-		return false
-	}
-}
-
-// Accept implements net.Listener.
-func (l *connListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.ch:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-// Close implements net.Listener.
-func (l *connListener) Close() error {
-	l.closed.Do(func() { close(l.done) })
-	return nil
-}
-
-// Addr implements net.Listener.
-func (l *connListener) Addr() net.Addr { return l.addr }
 
 // blobTarget returns the Azurite origin (scheme://127.0.0.1:port) serving a
 // production-style blob host ("<account>.blob.<suffix>", port optional).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -171,3 +172,58 @@ func TestServiceURLDatastoreEndpoints(t *testing.T) {
 		})
 	}
 }
+
+// Metadata names keep the case they were set with through the proxy, in both
+// directions, as on the real service: azure-ai-ml sends and looks for
+// x-ms-meta-upload_status byte for byte, and Go's HTTP stack would send
+// X-Ms-Meta-Upload_status.
+func TestStorageProxyKeepsHeaderCase(t *testing.T) {
+	e := newHTTPSEnv(t)
+	host := e.az.AccountName() + ".blob.core.windows.net"
+	token := e.token(emulator.AudienceStorage)
+	tr := e.s.Transport()
+	tr.Proxy = http.ProxyURL(mustURL(t, e.s.StorageProxyURL()))
+	tr.ForceAttemptHTTP2 = false
+	tests := []struct{ blob, name string }{
+		{"case/lower.txt", "upload_status"},
+		{"case/mixed.txt", "MixedCase_Name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPut, "https://"+host+"/data/"+tc.blob, strings.NewReader("x"))
+			require.NoError(t, err)
+			req.Header = http.Header{"Authorization": {"Bearer " + token}, "X-Ms-Version": {"2021-08-06"},
+				"X-Ms-Blob-Type": {"BlockBlob"}, "x-ms-meta-" + tc.name: {"completed"}} // not canonicalized on the wire
+			res, err := (&http.Client{Transport: tr}).Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			require.Equal(t, http.StatusCreated, res.StatusCode)
+
+			// Raw response header names, read through the proxy by hand.
+			conn, err := net.Dial("tcp", strings.TrimPrefix(e.s.StorageProxyURL(), "http://"))
+			require.NoError(t, err)
+			defer conn.Close()
+			_, err = conn.Write([]byte("CONNECT " + host + ":443 HTTP/1.1\r\nHost: " + host + ":443\r\n\r\n"))
+			require.NoError(t, err)
+			br := bufio.NewReader(conn)
+			cres, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, cres.StatusCode)
+			tc2 := tls.Client(&bufferedConn{Conn: conn, r: br}, &tls.Config{ServerName: host, RootCAs: tr.TLSClientConfig.RootCAs})
+			_, err = tc2.Write([]byte("HEAD /data/" + tc.blob + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token +
+				"\r\nx-ms-version: 2021-08-06\r\nConnection: close\r\n\r\n"))
+			require.NoError(t, err)
+			raw, err := io.ReadAll(tc2)
+			require.NoError(t, err)
+			assert.Contains(t, string(raw), "\r\nx-ms-meta-"+tc.name+": completed\r\n", "the name as set, not X-Ms-Meta-...")
+		})
+	}
+}
+
+// bufferedConn reads what a bufio.Reader already buffered before the conn.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
