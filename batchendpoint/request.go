@@ -147,7 +147,7 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 		if !r.Input.Kind().IsData() {
 			if r.Input.Kind() == inputs.KindMLTable {
 				// The single input is a model deployment's, which takes no MLTable.
-				return withField(inputs.ErrMLTable(r.Input.String()), "Input")
+				return withField(errMLTable(r.Input.String()), "Input")
 			}
 			return &ValidationError{Field: "Input", Value: string(r.Input.Kind()), Problem: "the single unnamed input must be uri_folder or uri_file data", Fix: "put literals and models in Inputs, under a name, for a pipeline component deployment"}
 		}
@@ -193,7 +193,7 @@ func (r *InvokeRequest) validateModel() error {
 		case k.IsModel():
 			return &ValidationError{Field: "inputs." + name, Problem: "model deployments don't accept model inputs", Fix: "remove it; the deployment already has its model"}
 		case k == inputs.KindMLTable:
-			return withField(inputs.ErrMLTable(r.Inputs[name].String()), "inputs."+name)
+			return withField(errMLTable(r.Inputs[name].String()), "inputs."+name)
 		}
 		data++
 	}
@@ -295,4 +295,11 @@ func sortedKeys[V any](m map[string]V) []string {
 func isNilInput(in inputs.Input) bool {
 	v := reflect.ValueOf(in)
 	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// errMLTable refuses an MLTable input to a model deployment (the seed's rule:
+// batch endpoints' model deployments don't read table assets).
+func errMLTable(v string) *ValidationError {
+	return &ValidationError{Value: v, Problem: "MLTable data isn't supported by batch endpoints",
+		Fix: "register the data as a uri_folder or uri_file asset, or point at the folder itself"}
 }

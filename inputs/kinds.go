@@ -64,15 +64,13 @@ func ParseKind(s string) (Kind, error) {
 	case "str":
 		return KindString, nil
 	case "mltable":
-		return "", errMLTable(s)
+		// Pipeline component deployments take tables; model deployments are
+		// checked once the deployment is known.
+		return KindMLTable, nil
 	}
 	return "", invalid(s, "unknown input type",
 		"use uri_folder or uri_file for data; string, boolean, number or integer for literals; mlflow_model, custom_model or triton_model for models")
 }
-
-// ErrMLTable is the error for an MLTable input where batch endpoints (or a
-// model deployment) don't accept one; v is the offending value.
-func ErrMLTable(v string) *ValidationError { return errMLTable(v) }
 
 func errMLTable(v string) *ValidationError {
 	return invalid(v, "MLTable data isn't supported by batch endpoints",

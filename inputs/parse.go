@@ -42,7 +42,7 @@ func Parse(value string, opts *ParseOptions) (Input, error) {
 		o = *opts
 	}
 	if o.Type == KindMLTable {
-		return nil, errMLTable(value)
+		return parseTable(value, o)
 	}
 	if o.Type != "" {
 		k, err := ParseKind(string(o.Type))
@@ -208,4 +208,21 @@ func applyKindMode(in Input, k Kind, m Mode) Input {
 		return x.WithMode(m)
 	}
 	return in
+}
+
+// parseTable reads an MLTable input: a registered data asset read as a table
+// (pipeline component deployments only; model deployments refuse it once the
+// deployment is known).
+func parseTable(value string, o ParseOptions) (Input, error) {
+	o.Type = ""
+	in, err := Parse(value, &o)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := in.(DataAssetInput)
+	if !ok {
+		return nil, invalid(value, "an MLTable input names a registered data asset",
+			"write azureml:<name>:<version> or azureml:<name>@latest for a table asset, or use uri_folder or uri_file for other data")
+	}
+	return d.Table(), nil
 }

@@ -426,3 +426,18 @@ func TestParseTimeout(t *testing.T) {
 		assert.Error(t, err, in)
 	}
 }
+
+// TestMLTableInput: type: mltable on a data asset reads it as a table (pipeline
+// component deployments take tables; the client refuses them for model deployments).
+func TestMLTableInput(t *testing.T) {
+	for _, src := range []string{
+		"inputs:\n  t:\n    type: mltable\n    path: azureml:tbl:1\n",
+		"inputs:\n  t:\n    type: mltable\n    path: azureml:tbl@latest\n",
+	} {
+		s, err := Load([]byte(src), "inputs.yml", nil)
+		require.NoError(t, err, src)
+		in, ok := s.Inputs["t"].(inputs.DataAssetInput)
+		require.True(t, ok, "%T", s.Inputs["t"])
+		assert.Equal(t, inputs.KindMLTable, in.Kind())
+	}
+}
