@@ -41,6 +41,10 @@ type storageProxy struct {
 	open   map[net.Conn]struct{} // relayed connections, closed by close
 	closed bool
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	// upstream is the TLS setup toward Azurite, read once from the storage
+	// client: its transport's config is shared with net/http, which writes to
+	// it on first use, so it is never cloned while requests run.
+	upstream tls.Config
 }
 
 func newStorageProxy(s *Server) (*storageProxy, error) {
@@ -50,6 +54,14 @@ func newStorageProxy(s *Server) (*storageProxy, error) {
 	}
 	p := &storageProxy{s: s, ln: ln, leaves: map[string]*tls.Certificate{}, open: map[net.Conn]struct{}{},
 		dial: (&net.Dialer{Timeout: 10 * time.Second}).DialContext}
+	p.upstream = tls.Config{RootCAs: s.certs.caPool, MinVersion: tls.VersionTLS12}
+	if t, ok := s.opts.StorageClient.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		c := t.TLSClientConfig
+		p.upstream.RootCAs, p.upstream.Certificates, p.upstream.InsecureSkipVerify = c.RootCAs, c.Certificates, c.InsecureSkipVerify
+		if c.MinVersion > p.upstream.MinVersion {
+			p.upstream.MinVersion = c.MinVersion
+		}
+	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			target, _ := s.blobTarget(pr.In.Host)
@@ -222,12 +234,8 @@ func (p *storageProxy) relay(conn net.Conn, hostname, target string) {
 // StorageClient when it has one, else the emulator's trust (its CA and
 // Options.TrustedCAs).
 func (p *storageProxy) upstreamTLS(host string) *tls.Config {
-	cfg := &tls.Config{RootCAs: p.s.certs.caPool, MinVersion: tls.VersionTLS12}
-	if t, ok := p.s.opts.StorageClient.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
-		cfg = t.TLSClientConfig.Clone()
-	}
-	cfg.ServerName, cfg.NextProtos = host, []string{"http/1.1"}
-	return cfg
+	return &tls.Config{RootCAs: p.upstream.RootCAs, Certificates: p.upstream.Certificates, InsecureSkipVerify: p.upstream.InsecureSkipVerify,
+		MinVersion: p.upstream.MinVersion, ServerName: host, NextProtos: []string{"http/1.1"}}
 }
 
 // leaf returns (and caches) the certificate for host.
