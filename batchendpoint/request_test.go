@@ -122,7 +122,7 @@ func TestInvalidRequests(t *testing.T) {
 	}{
 		{"unknown top-level key", "inputs:\n  d:\n    type: uri_folder\n    path: https://a.blob.core.windows.net/c/d\njobs: 1\n", nil, []string{"line 5", "jobs", "inputs, outputs, deployment"}},
 		{"typo in input key", "inputs:\n  d:\n    type: uri_folder\n    pth: https://a.blob.core.windows.net/c/d\n", nil, []string{"line 4", "inputs.d.pth", "path"}},
-		{"mltable type", "inputs:\n  d:\n    type: mltable\n    path: azureml:t:1\n", nil, []string{"inputs.d", "MLTable", "uri_folder"}},
+		{"mltable type on a datastore path", "inputs:\n  d:\n    type: mltable\n    path: azureml://datastores/workspaceblobstore/paths/t/\n", nil, []string{"line 4", "inputs.d.path", "registered data asset"}},
 		{"literal without default", "inputs:\n  n:\n    type: integer\n", nil, []string{"inputs.n", "default"}},
 		{"integer literal not a number", "inputs:\n  n:\n    type: integer\n    default: many\n", nil, []string{"inputs.n", "many", "whole number"}},
 		{"list instead of mapping", "inputs:\n  - d\n", nil, []string{"line 2", "inputs", "dictionary"}},
