@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -258,7 +258,7 @@ const (
 )
 
 // errorStart marks where a failure begins in a log that is not an error log.
-var errorStart = regexp.MustCompile(`Traceback \(most recent call last\)|\b[A-Za-z]*(Error|Exception)\b|\bERROR\b`)
+var errorStart = names.NewPattern(`Traceback \(most recent call last\)|\b[A-Za-z]*(Error|Exception)\b|\bERROR\b`, 0)
 
 // failureLines returns the first error lines of the logs of a failed job
 // (whose details are own), redacted: the lines of the error logs (a log whose

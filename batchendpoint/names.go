@@ -2,6 +2,7 @@ package batchendpoint
 
 import (
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,7 +18,7 @@ import (
 // validate_endpoint_or_deployment_name (EndpointConfigurations: 3-32
 // characters, ^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$). Both names end up in
 // ARM URL paths and the deployment in the azureml-model-deployment header.
-var onlineName = regexp.MustCompile(`^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$`)
+var onlineName = names.NewPattern(`^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$`, 0)
 
 // ValidateEndpointName checks a batch endpoint name without network I/O; it
 // returns a *ValidationError naming "endpoint" and the fix. Invoke and
@@ -54,7 +55,7 @@ func validateDeploymentName(field, name string) error {
 // experimentName is azureml-core's experiment rule (Experiment: "start with a
 // letter or a number, and can only contain letters, numbers, underscores, and
 // dashes", at most 255 characters); Studio and Run History key runs by it.
-var experimentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$`)
+var experimentName = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9_-]*$`, 255)
 
 func validateExperimentName(name string) error {
 	if experimentName.MatchString(name) {
@@ -124,9 +125,9 @@ func validateRepeatabilityID(id string) error {
 // letters, digits, '_', '-', '.', '(' and ')' not ending in '.'; workspaces are
 // 3-33 characters of letters, digits, '_' and '-' starting with a letter or digit.
 var (
-	resourceGroupName = regexp.MustCompile(`^[-\p{L}\p{N}_.()]{1,90}$`)
-	workspaceName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$`)
-	subscriptionID    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
+	resourceGroupName = names.NewPattern(`^[-\p{L}\p{N}_.()]+$`, 90)
+	workspaceName     = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9_-]{2,}$`, 33)
+	subscriptionID    = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9-]*$`, 64)
 )
 
 // validateWorkspaceNames applies those rules; Workspace.validate (client.go)

@@ -2,6 +2,7 @@ package batchendpoint
 
 import (
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"reflect"
 	"regexp"
 	"slices"
@@ -69,7 +70,7 @@ type JobSettings struct {
 // ioName: "Keys can contain only alphanumeric characters and underscore
 // characters" (Azure ML batch endpoint docs); azure-ai-ml's parameter name
 // pattern also forbids a leading digit.
-var ioName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var ioName = names.NewPattern(`^[A-Za-z_][A-Za-z0-9_]*$`, 0)
 
 // validateIOName checks an input or output name.
 func validateIOName(field, name string) error {

@@ -2,8 +2,8 @@ package inputs
 
 import (
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -121,8 +121,8 @@ func (d DataAssetInput) String() string {
 // "dataVersion ... can only contain alphanumeric characters, dashes,
 // underscores, and periods, with a limit of 50 characters" (UserError, MicrosoftDocs/azure-docs#111551).
 var (
-	assetName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$`)
-	assetVersion = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,50}$`)
+	assetName    = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9_.\-]*$`, 255)
+	assetVersion = names.NewPattern(`^[A-Za-z0-9_.\-]+$`, 50)
 )
 
 // Validate checks the name and version.

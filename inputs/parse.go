@@ -2,10 +2,10 @@ package inputs
 
 import (
 	"errors"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/azmlbatch/azmlbatch/internal/armid"
@@ -23,7 +23,7 @@ type ParseOptions struct {
 	Mode Mode
 }
 
-var shortAsset = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]*(:[A-Za-z0-9_.\-]+|@[A-Za-z0-9_.\-]+)$`)
+var shortAsset = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9_.\-]*(:[A-Za-z0-9_.\-]+|@[A-Za-z0-9_.\-]+)$`, 0)
 
 // Parse turns one command-line or YAML string into an input. It decides in the
 // order az ml does, by the form of the string and never by a substring:
@@ -118,7 +118,7 @@ func parseData(v string) (Input, error) {
 	return LocalPath(abs), nil
 }
 
-var schemeLike = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*://`)
+var schemeLike = names.NewPattern(`^[A-Za-z][A-Za-z0-9+.\-]*://`, 0)
 
 func parseShortAsset(v string) (Input, error) {
 	a, ok := armid.ParseShortAsset(v)

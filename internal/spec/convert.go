@@ -3,8 +3,8 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,7 +154,7 @@ func name(n *node, path, fix string) (string, error) {
 	return t, nil
 }
 
-var endpointRE = regexp.MustCompile(`^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$`)
+var endpointRE = names.NewPattern(`^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$`, 0)
 
 func endpointName(n *node) (string, error) {
 	const fix = "endpoint names have 3 to 32 letters, digits and hyphens, start with a letter and do not end with a hyphen"
@@ -300,7 +300,7 @@ func convRetry(s *Spec, e *entry) error {
 	return nil
 }
 
-var ioName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var ioName = names.NewPattern(`^[A-Za-z_][A-Za-z0-9_]*$`, 0)
 
 // checkName validates an input or output name and its case-insensitive uniqueness.
 func checkName(section, what string, e *entry, seen map[string]*entry) error {

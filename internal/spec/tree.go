@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/names"
 	"io"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -70,7 +70,7 @@ func (n *node) describe() string {
 
 func (n *node) isNull() bool { return n.kind == kScalar && n.sc.typ == tNull }
 
-var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var syntaxLine = names.NewPattern(`^yaml: line (\d+): (.*)$`, 0)
 
 // parseFile reads one YAML document into a tree. An empty document is an empty mapping.
 func parseFile(data []byte, file string) (root *node, err error) {
@@ -116,7 +116,7 @@ func parseFile(data []byte, file string) (root *node, err error) {
 func syntaxError(file string, data []byte, err error) error {
 	msg := err.Error()
 	l := loc{file: file}
-	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
+	if m := syntaxLine.Regexp().FindStringSubmatch(msg); m != nil {
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
