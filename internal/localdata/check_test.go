@@ -5,6 +5,7 @@ package localdata
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -256,15 +257,15 @@ func worldReadableDir(t *testing.T) string {
 }
 
 // checkAsNobody runs Check and Scan on path in a copy of the
-// test binary running as the user nobody (TestCheckLocalInputChild) and
-// returns the two ValidationErrors it reports.
+// test binary running as the user nobody (checkChild, entered from TestMain)
+// and returns the two ValidationErrors it reports.
 func checkAsNobody(t *testing.T, path string) []inputs.ValidationError {
 	t.Helper()
 	bin := filepath.Join(worldReadableDir(t), "check.test")
 	self, err := os.ReadFile(os.Args[0])
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(bin, self, 0o755))
-	cmd := exec.Command(bin, "-test.run=^TestCheckLocalInputChild$")
+	cmd := exec.Command(bin, "-test.run=^$")
 	cmd.Env = append(os.Environ(), "AZMLBATCH_CHECK_PATH="+path)
 	cmd.Dir = filepath.Dir(bin)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -282,21 +283,24 @@ func checkAsNobody(t *testing.T, path string) []inputs.ValidationError {
 	return got
 }
 
-// TestCheckLocalInputChild is checkAsNobody's child: it does nothing unless
-// AZMLBATCH_CHECK_PATH is set.
-func TestCheckLocalInputChild(t *testing.T) {
-	path := os.Getenv("AZMLBATCH_CHECK_PATH")
-	if path == "" {
-		t.Skip("only run by checkAsNobody")
-	}
+// checkChild is checkAsNobody's child process (see TestMain): it runs Check
+// and Scan on path and prints their ValidationErrors for the parent to read.
+func checkChild(path string) int {
 	_, scanErr := Scan(context.Background(), path)
 	for _, err := range []error{Check(context.Background(), path), scanErr} {
 		var ve *inputs.ValidationError
-		require.ErrorAs(t, err, &ve)
+		if !errors.As(err, &ve) {
+			fmt.Printf("NOT A VALIDATION ERROR %v\n", err)
+			return 1
+		}
 		b, err := json.Marshal(ve)
-		require.NoError(t, err)
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
 		fmt.Printf("RESULT %s\n", b)
 	}
+	return 0
 }
 
 // TestCheckLocalInputCancel: the check stops at the next entry once ctx is done.
