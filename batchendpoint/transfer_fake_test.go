@@ -3,6 +3,7 @@ package batchendpoint_test
 import (
 	"context"
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/localdata/localdatatest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,21 +96,6 @@ func runBounded(t *testing.T, fn func() error) error {
 	}
 }
 
-// bigTree writes n files of size bytes (sparse: reading them costs MD5 time,
-// not disk) in a new folder "big" and returns its path.
-func bigTree(t testing.TB, n int, size int64) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "big")
-	require.NoError(t, os.Mkdir(dir, 0o755))
-	for i := range n {
-		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("part%d.bin", i)))
-		require.NoError(t, err)
-		require.NoError(t, f.Truncate(size))
-		require.NoError(t, f.Close())
-	}
-	return dir
-}
-
 // TestUploadCancel cancels an Invoke while it uploads 300 files, after 30 Put
 // Blobs: Invoke returns context.Canceled, at most one file per worker starts
 // after the cancel, no marker is written, no job is posted, and a retry
@@ -154,7 +140,7 @@ func TestUploadCancel(t *testing.T) {
 // committed and no marker is written.
 func TestUploadCancelLargeFile(t *testing.T) {
 	u := newUploadWorkspace(t, nil)
-	dir := bigTree(t, 1, 48<<20)
+	dir := localdatatest.BigTree(t, 1, 48<<20)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var at time.Time
@@ -258,7 +244,7 @@ func TestUploadChangedFile(t *testing.T) {
 // while hashing, returns context.Canceled having hashed at most the chunk in
 // flight after the cancel, with no storage request and no job POST.
 func TestInvokeCancelDuringHashing(t *testing.T) {
-	dir := bigTree(t, 2, 64<<20)
+	dir := localdatatest.BigTree(t, 2, 64<<20)
 	// The default datastore is looked up before hashing (the resolve stage); the
 	// cancel must land before its credentials are read, so no storage is needed.
 	w := fake.NewWorkspace(t, &fake.Options{InProcess: true, NoStorage: true})

@@ -3,6 +3,7 @@ package batchendpoint
 import (
 	"context"
 	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/localdata/localdatatest"
 	"io"
 	"net/http"
 	"net/url"
@@ -159,7 +160,7 @@ func testUploadCredentialKinds(t *testing.T, st *stStorage) {
 			assert.NotContains(t, logText.String(), s)
 		}
 	}()
-	dir := writeTree(t, map[string]string{"data/a.csv": "a", "data/b.csv": "b", "data/c/d.csv": "d"})
+	dir := localdatatest.WriteTree(t, map[string]string{"data/a.csv": "a", "data/b.csv": "b", "data/c/d.csv": "d"})
 	tests := []struct {
 		name        string
 		credType    string
@@ -239,7 +240,7 @@ func mustParseQuery(t *testing.T, q string) url.Values {
 
 func testUploadMarker(t *testing.T, st *stStorage) {
 	ctx := context.Background()
-	dir := writeTree(t, map[string]string{"x/a.txt": "a", "x/b.txt": "b"})
+	dir := localdatatest.WriteTree(t, map[string]string{"x/a.txt": "a", "x/b.txt": "b"})
 	tree, err := localdata.Scan(context.Background(), filepath.Join(dir, "x"))
 	require.NoError(t, err)
 	indicator := "LocalUpload/" + tree.Hash + "/x/a.txt"
@@ -281,7 +282,7 @@ func testUploadMarker(t *testing.T, st *stStorage) {
 // shares are in TestUploadDatastoreTypes on the emulator.
 func testUploadDatastoreTypes(t *testing.T, st *stStorage) {
 	ctx := context.Background()
-	dir := writeTree(t, map[string]string{"d/a.txt": "a"})
+	dir := localdatatest.WriteTree(t, map[string]string{"d/a.txt": "a"})
 	tests := []struct {
 		name    string
 		mutate  func(*wire.Datastore)
@@ -348,7 +349,7 @@ func TestBlobContainerURL(t *testing.T) {
 // the caller names another; a name that does not exist writes nothing.
 func testUploadTarget(t *testing.T, st *stStorage) {
 	ctx := context.Background()
-	dir := writeTree(t, map[string]string{"d/a.txt": "a"})
+	dir := localdatatest.WriteTree(t, map[string]string{"d/a.txt": "a"})
 	tests := []struct {
 		name      string
 		datastore string
@@ -426,7 +427,7 @@ func (h *hostRewrite) Do(req *policy.Request) (*http.Response, error) {
 // real service answers, is addressed https://{account}.blob.{suffix}.
 func testDNSSuffixEndpoint(t *testing.T, st *stStorage) {
 	ctx := context.Background()
-	dir := writeTree(t, map[string]string{"d/a.txt": "a", "d/b.txt": "b"})
+	dir := localdatatest.WriteTree(t, map[string]string{"d/a.txt": "a", "d/b.txt": "b"})
 	cont := st.newContainer(t)
 	f := newSTFake(t)
 	ds := st.datastore("workspaceblobstore", cont, "None", true)

@@ -2,7 +2,7 @@ package localdata
 
 import (
 	"context"
-	"fmt"
+	"github.com/azmlbatch/azmlbatch/internal/localdata/localdatatest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,18 +15,6 @@ import (
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 )
-
-// writeTree creates files (slash paths → content) under a new temp dir.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-	}
-	return root
-}
 
 // TestUploadHashPinned pins the hash against values computed with a Python
 // re-implementation of azure-ai-ml's get_object_hash (pathlib iterdir sorted by
@@ -55,7 +43,7 @@ func TestUploadHashPinned(t *testing.T) {
 		"both/.gitignore": "*.txt\n",
 		"both/a.txt":      "a",
 	}
-	root := writeTree(t, known)
+	root := localdatatest.WriteTree(t, known)
 	tests := []struct {
 		path      string
 		hash      string
@@ -98,8 +86,8 @@ func TestUploadHashPinned(t *testing.T) {
 
 func TestUploadHashEdgeCases(t *testing.T) {
 	t.Run("content change changes the hash", func(t *testing.T) {
-		a := writeTree(t, map[string]string{"d/x.txt": "1"})
-		b := writeTree(t, map[string]string{"d/x.txt": "2"})
+		a := localdatatest.WriteTree(t, map[string]string{"d/x.txt": "1"})
+		b := localdatatest.WriteTree(t, map[string]string{"d/x.txt": "2"})
 		ta, err := Scan(context.Background(), filepath.Join(a, "d"))
 		require.NoError(t, err)
 		tb, err := Scan(context.Background(), filepath.Join(b, "d"))
@@ -107,7 +95,7 @@ func TestUploadHashEdgeCases(t *testing.T) {
 		assert.NotEqual(t, ta.Hash, tb.Hash)
 	})
 	t.Run("the folder's own name is not hashed", func(t *testing.T) {
-		root := writeTree(t, map[string]string{"one/x.txt": "1", "two/x.txt": "1"})
+		root := localdatatest.WriteTree(t, map[string]string{"one/x.txt": "1", "two/x.txt": "1"})
 		ta, err := Scan(context.Background(), filepath.Join(root, "one"))
 		require.NoError(t, err)
 		tb, err := Scan(context.Background(), filepath.Join(root, "two"))
@@ -116,7 +104,7 @@ func TestUploadHashEdgeCases(t *testing.T) {
 		assert.NotEqual(t, ta.Base, tb.Base)
 	})
 	t.Run("symlinked file is hashed and uploaded by content", func(t *testing.T) {
-		root := writeTree(t, map[string]string{"target.txt": "T", "d/real.txt": "R"})
+		root := localdatatest.WriteTree(t, map[string]string{"target.txt": "T", "d/real.txt": "R"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "target.txt"), filepath.Join(root, "d", "link.txt")))
 		tree, err := Scan(context.Background(), filepath.Join(root, "d"))
 		require.NoError(t, err)
@@ -125,7 +113,7 @@ func TestUploadHashEdgeCases(t *testing.T) {
 		assert.Equal(t, int64(1), tree.Files[0].Size)
 	})
 	t.Run("symlink cycle is an error", func(t *testing.T) {
-		root := writeTree(t, map[string]string{"d/x.txt": "1"})
+		root := localdatatest.WriteTree(t, map[string]string{"d/x.txt": "1"})
 		require.NoError(t, os.Symlink(filepath.Join(root, "d"), filepath.Join(root, "d", "loop")))
 		_, err := Scan(context.Background(), filepath.Join(root, "d"))
 		var ve *inputs.ValidationError
@@ -134,7 +122,7 @@ func TestUploadHashEdgeCases(t *testing.T) {
 		assert.Contains(t, ve.Problem, "(a cycle)")
 	})
 	t.Run("everything ignored is an error", func(t *testing.T) {
-		root := writeTree(t, map[string]string{"d/.amlignore": "*\n", "d/x.txt": "1"})
+		root := localdatatest.WriteTree(t, map[string]string{"d/.amlignore": "*\n", "d/x.txt": "1"})
 		_, err := Scan(context.Background(), filepath.Join(root, "d"))
 		var ve *inputs.ValidationError
 		require.ErrorAs(t, err, &ve)
@@ -190,21 +178,6 @@ func TestIgnorePatterns(t *testing.T) {
 	})
 }
 
-// bigTree writes n files of size bytes (sparse: reading them costs MD5 time,
-// not disk) in a new folder "big" and returns its path.
-func bigTree(t testing.TB, n int, size int64) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "big")
-	require.NoError(t, os.Mkdir(dir, 0o755))
-	for i := range n {
-		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("part%d.bin", i)))
-		require.NoError(t, err)
-		require.NoError(t, f.Truncate(size))
-		require.NoError(t, f.Close())
-	}
-	return dir
-}
-
 // setHashHook installs Hooks.HashChunk for one test.
 func setHashHook(t *testing.T, fn func(n int)) {
 	t.Helper()
@@ -224,7 +197,7 @@ func runBounded(t *testing.T, fn func() error) error {
 // beforehand hashes nothing; a cancel during hashing stops it within the chunk
 // being hashed. The latency from cancel to return is logged, not asserted.
 func TestScanLocalCancel(t *testing.T) {
-	dir := bigTree(t, 3, 64<<20)
+	dir := localdatatest.BigTree(t, 3, 64<<20)
 
 	t.Run("cancelled beforehand hashes nothing", func(t *testing.T) {
 		var chunks atomic.Int64
@@ -283,7 +256,7 @@ func TestScanLocalCancel(t *testing.T) {
 // TestScanLocalChangeWhileHashing: a file written to while it is hashed is
 // reported, naming it, instead of yielding a hash of mixed content.
 func TestScanLocalChangeWhileHashing(t *testing.T) {
-	dir := bigTree(t, 1, 3<<20)
+	dir := localdatatest.BigTree(t, 1, 3<<20)
 	file := filepath.Join(dir, "part0.bin")
 	var once sync.Once
 	setHashHook(t, func(int) {
@@ -338,7 +311,7 @@ func withHangGuardFor[T any](t *testing.T, bound time.Duration, fn func() (T, er
 // return once its ctx is cancelled from another goroutine (after 20 MiB), as
 // the metric cancel-ns/op.
 func BenchmarkScanLocalCancelLatency(b *testing.B) {
-	dir := bigTree(b, 3, 64<<20)
+	dir := localdatatest.BigTree(b, 3, 64<<20)
 	defer func() { Hooks.HashChunk = nil }()
 	var total time.Duration
 	for b.Loop() {
