@@ -325,6 +325,9 @@ func (s *Server) serve(c *call, w http.ResponseWriter, kind listenerKind, mismat
 		if e := s.authenticate(c, auds, kind); e {
 			return
 		}
+		if kind == listenerARM && s.throttled(c) {
+			return
+		}
 		if mismatch {
 			c.fail(armError(http.StatusMethodNotAllowed, "HttpMethodNotAllowed",
 				"The requested resource does not support http method '"+c.r.Method+"'."))
@@ -341,6 +344,9 @@ func (s *Server) serve(c *call, w http.ResponseWriter, kind listenerKind, mismat
 		if e := s.authenticate(c, rt.auds, kind); e {
 			return
 		}
+	}
+	if kind == listenerARM && s.throttled(c) {
+		return
 	}
 	loc := DefaultLocation
 	if rt.wsScoped {
