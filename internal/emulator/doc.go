@@ -76,6 +76,27 @@
 // clients written for it can be tested, and a fault on RouteListEndpointJobs
 // reproduces the failure.
 
+// # ARM throttling
+//
+// The ARM listener throttles as Azure Resource Manager's regional token
+// buckets do (Microsoft Learn, "Understand how Azure Resource Manager
+// throttles requests"): per subscription, per principal (the token's oid,
+// else appid, else sub) and per operation type, reads (GET, HEAD) 250 at
+// once refilled at 25/s, writes (PUT, PATCH and POST, including actions such
+// as listSecrets and cancel) and deletes 200 refilled at 10/s, plus a
+// subscription-wide bucket per operation type 15 times as large shared by all
+// principals. Every authenticated answer under /subscriptions/{id} carries
+// x-ms-ratelimit-remaining-subscription-{reads,writes,deletes} and
+// x-ms-ratelimit-remaining-subscription-global-{reads,writes,deletes} for its
+// operation type (tokens left after the request). When either bucket is empty
+// the request is not executed and takes no token: 429 with Retry-After (whole
+// seconds until a token is available, rounded up) and the ARM envelope code
+// SubscriptionRequestsThrottled (the code ARM answers, from observed
+// responses; the message wording is the emulator's). Run History, discovery,
+// the management front end and the inference host are not ARM and are not
+// counted. Options.ARMThrottle changes the limits or turns throttling off;
+// Server.ThrottleStats counts served and throttled requests per principal.
+//
 // # Repeatable invokes
 //
 // An invoke POST that carries a repeatability id (header repeatability_request-id,
