@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -198,6 +199,12 @@ func TestThrottlePrincipalsAndGlobal(t *testing.T) {
 		assert.Equal(t, "0", r.header.Get("x-ms-ratelimit-remaining-subscription-global-reads"))
 		_, msg := r.errCode(t)
 		assert.Contains(t, msg, "global")
+		// Credential.PrincipalID sets the principal.
+		cred := &emulator.Credential{PrincipalID: "a"}
+		at, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{emulator.AudienceARM + "/.default"}})
+		require.NoError(t, err)
+		r = b.send(http.MethodGet, b.armURL(""), at.Token, "")
+		require.Equal(t, http.StatusTooManyRequests, r.status, "principal a's bucket is empty")
 		// Writes have their own buckets.
 		w := b.send(http.MethodPost, b.armURL("/datastores/workspaceblobstore/listSecrets"), toks[0], "")
 		require.Equal(t, http.StatusOK, w.status)
@@ -209,7 +216,7 @@ func TestThrottlePrincipalsAndGlobal(t *testing.T) {
 		assert.Equal(t, "1", other.header.Get("x-ms-ratelimit-remaining-subscription-reads"))
 		st := b.s.ThrottleStats()
 		assert.Equal(t, 7, st.Served[emulator.OpReads])
-		assert.Equal(t, 4, st.Throttled[emulator.OpReads])
+		assert.Equal(t, 5, st.Throttled[emulator.OpReads])
 		assert.Len(t, st.Principals, 5)
 		b.s.ResetThrottle()
 		r = b.send(http.MethodGet, b.armURL(""), toks[0], "")
