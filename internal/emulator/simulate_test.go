@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -170,4 +171,42 @@ func TestSimulatedJobsAtScale(t *testing.T) {
 			require.Equal(t, emulator.StatusCompleted, info.Status, "job %d", i)
 		}
 	})
+}
+
+// BenchmarkInvokeSimulated measures creating simulated jobs by invoke (the
+// data plane, which ARM does not throttle) in process, and the heap each
+// running job keeps (heap-B/job).
+func BenchmarkInvokeSimulated(b *testing.B) {
+	s, err := emulator.New(&emulator.Options{StepDelay: time.Second})
+	require.NoError(b, err)
+	defer s.Close()
+	ws, err := s.AddWorkspace(emulator.WorkspaceConfig{SubscriptionID: sub, ResourceGroup: rg, Name: wsName})
+	require.NoError(b, err)
+	require.NoError(b, ws.AddDatastore(emulator.Datastore{Name: "workspaceblobstore", AccountName: "devstoreaccount1", AccountKey: "a2V5", Container: "c", Default: true}))
+	require.NoError(b, ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: "sim", DefaultDeployment: "sim"}))
+	require.NoError(b, ws.AddPipelineDeployment("sim", emulator.PipelineDeployment{Name: "sim", Simulate: &emulator.Simulation{
+		Duration: func(emulator.SimulatedJob) time.Duration { return time.Hour }}}))
+	hc := &http.Client{Transport: s.InProcessTransport()}
+	tok, _ := emulator.MintToken("", emulator.AudienceML, time.Hour)
+	body := []byte(`{"properties":{"inputData":{"x":{"jobInputType":"Literal","value":"1"}},"tags":{"batch":"b1"}}}`)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, ws.ScoringURI("sim"), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := hc.Do(req)
+		if err != nil || res.StatusCode != http.StatusCreated {
+			b.Fatalf("invoke: %v %v", err, res)
+		}
+		_ = res.Body.Close()
+	}
+	b.StopTimer()
+	s.ClearRequests()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heap-B/job")
+	b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines")
 }
