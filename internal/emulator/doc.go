@@ -132,6 +132,17 @@
 // counted. Options.ARMThrottle changes the limits or turns throttling off;
 // Server.ThrottleStats counts served and throttled requests per principal.
 //
+// # Simulated jobs
+//
+// A deployment with Simulate set (ModelDeployment.Simulate,
+// PipelineDeployment.Simulate) runs no Go function: its jobs go Preparing,
+// Queued, Running (for Simulation.Duration), Finalizing and end as
+// Simulation.Outcome decides, each step on one timer (time.AfterFunc) and a
+// context.AfterFunc for cancellation, so a job costs no goroutine while it
+// runs (a held job gets one while held). Inputs are not read, outputs and log
+// files not written. Holds, FailJob, FailNextJobs, cancel and Close apply as
+// to other jobs.
+//
 // # Repeatable invokes
 //
 // An invoke POST that carries a repeatability id (header repeatability_request-id,
