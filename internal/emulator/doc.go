@@ -109,7 +109,9 @@
 // name=value pairs, all of which must match). It lists newest first;
 // $skipToken is opaque and marks the last job of the previous page, so jobs
 // created while a client pages neither shift nor repeat the pages it has yet
-// to read. $top caps one answer. Request.Query records the query sent.
+// to read. $top caps one answer. Request.Query records the query sent. The
+// management front end's job list takes the same filters (not $skipToken: it
+// answers in one page); that the real one does is not verified.
 //
 // # ARM throttling
 //

@@ -268,7 +268,18 @@ func (s *Server) endpointJobs(c *call) *apiError {
 	} else if ep.deploymentLocked(dep) == nil {
 		return notFound("Deployment '%s' was not found in batch endpoint '%s'.", dep, ep.cfg.Name)
 	}
-	c.writeJSON(http.StatusOK, list[batchJobResource]{Value: s.endpointJobsLocked(ep, dep)})
+	f, e := parseJobFilter(query(c.r.URL.Query()), false)
+	if e != nil {
+		return e
+	}
+	out := []batchJobResource{}
+	for i := len(s.jobOrder) - 1; i >= 0; i-- {
+		j := s.jobOrder[i]
+		if strings.EqualFold(j.endpoint, ep.cfg.Name) && j.ws == ep.ws && (dep == "" || strings.EqualFold(dep, j.deployment)) && f.matchLocked(j) {
+			out = append(out, s.batchJobLocked(j))
+		}
+	}
+	c.writeJSON(http.StatusOK, list[batchJobResource]{Value: out})
 	return nil
 }
 
