@@ -48,6 +48,10 @@ func (s *Server) record(name Route, r *http.Request, body []byte, aud string) *R
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rr)
+	if n := s.opts.RequestLogLimit; n > 0 && len(s.requests) > n {
+		s.requests[len(s.requests)-n-1] = nil
+		s.requests = s.requests[len(s.requests)-n:]
+	}
 	return rr
 }
 

@@ -285,3 +285,25 @@ func TestThrottleScope(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestLogLimit(t *testing.T) {
+	tests := []struct {
+		limit, sent, want int
+	}{{0, 5, 5}, {3, 5, 3}, {3, 2, 2}}
+	for _, tc := range tests {
+		t.Run(strconv.Itoa(tc.limit), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := newBubble(t, &emulator.Options{RequestLogLimit: tc.limit})
+				tok := principalToken("oid", "p")
+				for i := range tc.sent {
+					b.send(http.MethodGet, b.armURL("/jobs/j"+strconv.Itoa(i)), tok, "")
+				}
+				reqs := b.s.Requests()
+				require.Len(t, reqs, tc.want)
+				assert.True(t, strings.HasSuffix(strings.Split(reqs[len(reqs)-1].URL, "?")[0], "/jobs/j"+strconv.Itoa(tc.sent-1)), "the newest are kept")
+				assert.Equal(t, "404", strconv.Itoa(reqs[0].Status))
+				assert.NotEmpty(t, reqs[0].ResponseHeader.Get("x-ms-ratelimit-remaining-subscription-reads"))
+			})
+		})
+	}
+}
