@@ -108,7 +108,7 @@ func (s *Server) runBodyLocked(c *call, r runRef) runDetails {
 	j := r.j
 	d := runDetails{
 		RunID: r.id(), RunUUID: j.guid, Status: j.status, Target: "cpu-cluster", DisplayName: j.displayName,
-		StartTimeUTC: j.created.Format(time.RFC3339Nano), Properties: j.systemProperties(), Tags: j.tags(),
+		StartTimeUTC: j.created.Format(time.RFC3339Nano), Properties: j.allProperties(), Tags: j.tags(),
 		Warnings: []string{}, RootRunID: j.name, RunType: "azureml.PipelineRun", ExperimentID: j.ws.guid,
 		LogFiles: s.logFileURLsLocked(j, r.id()),
 	}
