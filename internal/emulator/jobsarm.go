@@ -195,11 +195,12 @@ func (s *Server) listJobs(c *call) *apiError {
 	items := []armJob{}
 	var last int64
 	more := false
-	for i := len(s.jobOrder) - 1; i >= 0; i-- {
+	start := len(s.jobOrder) - 1
+	if f.after > 0 {
+		start = min(start, int(f.after)-2) // jobOrder[i].seq == i+1
+	}
+	for i := start; i >= 0; i-- {
 		j := s.jobOrder[i]
-		if f.after > 0 && j.seq >= f.after {
-			continue
-		}
 		if j.ws != c.ws || !f.matchLocked(j) {
 			continue
 		}
