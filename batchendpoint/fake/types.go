@@ -42,7 +42,8 @@ const (
 // MaxConcurrencyPerInstance 1, ErrorThreshold -1 (nil: failures never fail the
 // job), MaxRetries 3 (nil), Timeout 30 s, OutputAction AppendRow,
 // OutputFileName predictions.csv, InstanceCount 1; a nil Score yields one row
-// per input file, its base name.
+// per input file, its base name. Simulate (a *Simulation) replaces Score for
+// load tests.
 type ModelDeployment = emulator.ModelDeployment
 
 // Pipeline input types, as PipelineInput.Type reports them.
@@ -86,6 +87,7 @@ type PipelineOutput = emulator.PipelineOutput
 // non-nil, declares the component's inputs (a non-empty value is a literal's
 // default) and Outputs its outputs; requests naming others are rejected, and
 // declared outputs a request does not name go to their default location.
+// Simulate (a *Simulation) replaces Run for load tests.
 type PipelineDeployment = emulator.PipelineDeployment
 
 // JobError is a job's failure: the Code and Message a client reads back.
@@ -138,3 +140,43 @@ type Datastore struct {
 // Description, Tags and CreatedAt (which orders versions for "latest"; now
 // when zero).
 type DataAsset = emulator.DataAsset
+
+// ThrottleOptions configures ARM throttling (Options.ARMThrottle): Off, the
+// per-principal Reads, Writes and Deletes buckets (zero fields take ARM's
+// defaults) and GlobalFactor, the size of the subscription-wide bucket
+// relative to them (15 when zero).
+type ThrottleOptions = emulator.ThrottleOptions
+
+// BucketLimit is a token bucket: Capacity requests at once, refilled at
+// RefillPerSecond.
+type BucketLimit = emulator.BucketLimit
+
+// OpType is the kind of ARM operation a bucket counts: OpReads (GET, HEAD),
+// OpWrites (PUT, PATCH, POST) or OpDeletes (DELETE).
+type OpType = emulator.OpType
+
+// ARM operation types.
+const (
+	OpReads   = emulator.OpReads
+	OpWrites  = emulator.OpWrites
+	OpDeletes = emulator.OpDeletes
+)
+
+// ThrottleStats counts ARM requests served and throttled, in total and per
+// principal.
+type ThrottleStats = emulator.ThrottleStats
+
+// PrincipalStats counts the ARM requests of one (subscription, principal).
+type PrincipalStats = emulator.PrincipalStats
+
+// Simulation makes a deployment's jobs cheap, for load tests
+// (ModelDeployment.Simulate, PipelineDeployment.Simulate): each job passes
+// through Preparing, Queued, Running (for Duration) and Finalizing on timers,
+// without running Score or Run, touching storage or writing logs, and ends as
+// Outcome says (nil: Completed; a *JobError: Failed with its code). Holds,
+// FailJob, FailNextJobs and cancel apply as to other jobs.
+type Simulation = emulator.Simulation
+
+// SimulatedJob is what a Simulation's functions get: the job's Name, its
+// Index among the workspace's jobs (from 0, in creation order), Tags and Inputs.
+type SimulatedJob = emulator.SimulatedJob
