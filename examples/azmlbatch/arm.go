@@ -24,7 +24,7 @@ type armClient struct {
 }
 
 func newARMClient(ws batchendpoint.Workspace, cred azcore.TokenCredential, opts azcore.ClientOptions) (*armClient, error) {
-	c, err := arm.NewClient("azmlbatch", "v1", cred, &arm.ClientOptions{ClientOptions: opts, DisableRPRegistration: true})
+	c, err := arm.NewClient("azmlbatch", "v1.0.0", cred, &arm.ClientOptions{ClientOptions: opts, DisableRPRegistration: true})
 	if err != nil {
 		return nil, err
 	}

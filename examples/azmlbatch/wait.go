@@ -148,10 +148,10 @@ func (a *app) downloadJob(ctx context.Context, job *batchendpoint.Job, dir, outp
 			fmt.Fprintf(w, "Output %s: no files (the job did not write it)\n", o.Name)
 			continue
 		}
-		fmt.Fprintf(w, "Downloaded output %s to %s (%d files, %d bytes)\n", o.Name, o.Location, len(o.Files), o.Bytes)
+		fmt.Fprintf(w, "Downloaded output %s into %s (%d files, %d bytes)\n", o.Name, dir, len(o.Files), o.Bytes)
 	}
 	if len(res.Outputs) == 0 && len(res.Files) > 0 {
-		fmt.Fprintf(w, "Downloaded output %s to %s (%d files, %d bytes)\n", res.Output, res.Location, len(res.Files), res.Bytes)
+		fmt.Fprintf(w, "Downloaded output %s into %s (%d files, %d bytes)\n", res.Output, dir, len(res.Files), res.Bytes)
 	}
 	return res, nil
 }
