@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 
@@ -43,9 +42,6 @@ func (a *app) batchEndpointCommand() *cobra.Command {
 	var maxResults int
 	show := a.leaf("show", "Show details for an endpoint.", "  azmlbatch batch-endpoint show -n heart-classifier --query scoring_uri -o tsv",
 		[]string{"name"}, func(ctx context.Context, ws *workspace) error {
-			if err := batchendpoint.ValidateEndpointName(name); err != nil {
-				return err
-			}
 			if err := needARM(ws); err != nil {
 				return err
 			}
@@ -56,6 +52,7 @@ func (a *app) batchEndpointCommand() *cobra.Command {
 			return a.print(endpointDict(r))
 		})
 	show.Flags().StringVarP(&name, "name", "n", "", "Name of the batch endpoint (required).")
+	show.PreRunE = func(*cobra.Command, []string) error { return validName(name, "--name/-n") }
 
 	list := a.leaf("list", "List endpoints in a workspace.", "  azmlbatch batch-endpoint list --query '[].name' -o tsv", nil,
 		func(ctx context.Context, ws *workspace) error {
@@ -94,6 +91,7 @@ func (a *app) batchEndpointCommand() *cobra.Command {
 			return a.print(out)
 		})
 	listJobs.Flags().StringVarP(&jobsName, "name", "n", "", "Name of the batch endpoint (required).")
+	listJobs.PreRunE = func(*cobra.Command, []string) error { return validName(jobsName, "--name/-n") }
 	listJobs.Flags().StringVarP(&deployment, "deployment-name", "d", "", "Only the jobs of this deployment.")
 	listJobs.Flags().IntVarP(&maxResults, "max-results", "r", 0, "Maximum number of jobs to return (0: all).")
 
@@ -104,9 +102,6 @@ func (a *app) batchDeploymentCommand() *cobra.Command {
 	var name, endpoint string
 	show := a.leaf("show", "Show a deployment.", "  azmlbatch batch-deployment show -n classifier-xgboost -e heart-classifier",
 		[]string{"name", "endpoint-name"}, func(ctx context.Context, ws *workspace) error {
-			if err := batchendpoint.ValidateEndpointName(endpoint); err != nil {
-				return err
-			}
 			if err := needARM(ws); err != nil {
 				return err
 			}
@@ -118,13 +113,11 @@ func (a *app) batchDeploymentCommand() *cobra.Command {
 		})
 	show.Flags().StringVarP(&name, "name", "n", "", "Name of the deployment (required).")
 	show.Flags().StringVarP(&endpoint, "endpoint-name", "e", "", "Name of the endpoint (required).")
+	show.PreRunE = func(*cobra.Command, []string) error { return validName(endpoint, "--endpoint-name/-e") }
 
 	var listEndpoint string
 	list := a.leaf("list", "List deployments.", "  azmlbatch batch-deployment list -e heart-classifier --query '[].name' -o tsv",
 		[]string{"endpoint-name"}, func(ctx context.Context, ws *workspace) error {
-			if err := batchendpoint.ValidateEndpointName(listEndpoint); err != nil {
-				return err
-			}
 			if err := needARM(ws); err != nil {
 				return err
 			}
@@ -139,6 +132,7 @@ func (a *app) batchDeploymentCommand() *cobra.Command {
 			return a.print(out)
 		})
 	list.Flags().StringVarP(&listEndpoint, "endpoint-name", "e", "", "Name of the endpoint (required).")
+	list.PreRunE = func(*cobra.Command, []string) error { return validName(listEndpoint, "--endpoint-name/-e") }
 	return group("batch-deployment", "Manage Azure ML batch deployments.", show, list)
 }
 
@@ -199,9 +193,6 @@ func (a *app) jobCommand() *cobra.Command {
 	download := a.leaf("download", "Download all job-related files.",
 		"  azmlbatch job download -n $JOB_NAME --output-name score --download-path ./out", []string{"name"},
 		func(ctx context.Context, ws *workspace) error {
-			if all && outputName != "" {
-				return usagef("use either --all or --output-name, not both")
-			}
 			job, err := ws.client.GetJob(ctx, dlName, nil)
 			if err != nil {
 				return err
@@ -210,6 +201,12 @@ func (a *app) jobCommand() *cobra.Command {
 			return err
 		})
 	nameFlag(download, &dlName)
+	download.PreRunE = func(*cobra.Command, []string) error {
+		if all && outputName != "" {
+			return usagef("use either --all or --output-name, not both")
+		}
+		return nil
+	}
 	download.Flags().StringVar(&outputName, "output-name", "", "Name of the output to download; the job's only output when not given.")
 	download.Flags().BoolVar(&all, "all", false, "Download every output, each into <download-path>/named-outputs/<name>.")
 	download.Flags().StringVarP(&dlPath, "download-path", "p", ".", "Local folder to download into.")
@@ -382,4 +379,21 @@ func (a *app) datastoreCommand() *cobra.Command {
 	return group("datastore", "Manage Azure ML datastores.", show, list)
 }
 
-var _ = fmt.Sprint
+
+// validName checks an endpoint name given with flag before any request; an
+// empty name is left to the required-flag check.
+func validName(name, flag string) error {
+	if name == "" {
+		return nil
+	}
+	if err := batchendpoint.ValidateEndpointName(name); err != nil {
+		var ve *batchendpoint.ValidationError
+		if errors.As(err, &ve) {
+			e := *ve
+			e.Field = flag
+			return &e
+		}
+		return err
+	}
+	return nil
+}

@@ -201,6 +201,8 @@ Exit codes: 0 success, 1 service error, 2 usage or validation error,
 // group is a command that only holds subcommands.
 func group(use, short string, subs ...*cobra.Command) *cobra.Command {
 	c := &cobra.Command{Use: use, Short: short, Args: cobra.ArbitraryArgs,
+		// A misspelled subcommand's flags are not the group's: report the name.
+		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("'%s' is misspelled or not recognized by the system: %s has the commands %s", args[0], cmd.CommandPath(), subNames(cmd))
