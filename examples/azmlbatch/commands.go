@@ -379,7 +379,6 @@ func (a *app) datastoreCommand() *cobra.Command {
 	return group("datastore", "Manage Azure ML datastores.", show, list)
 }
 
-
 // validName checks an endpoint name given with flag before any request; an
 // empty name is left to the required-flag check.
 func validName(name, flag string) error {

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,7 +113,7 @@ func TestErrorGolden(t *testing.T) {
 		{"invoke --set without =", inv("-n", "heart-classifier", "--set", "mini_batch_size"), nil},
 		{"invoke --set unknown key", inv("-n", "heart-classifier", "--input", url, "--set", "job_name=x"), nil},
 		{"invoke --set without value", inv("-n", "heart-classifier", "--input", url, "--set"), nil},
-		{"invoke --set hyphen in input name", inv("-n", "heart-classifier", "--set", "inputs.heart-data.type=uri_folder", "inputs.heart-data.path=" + url), nil},
+		{"invoke --set hyphen in input name", inv("-n", "heart-classifier", "--set", "inputs.heart-data.type=uri_folder", "inputs.heart-data.path="+url), nil},
 		{"invoke --set bad integer", inv("-n", "heart-classifier", "--input", url, "--set", "mini_batch_size=ten"), nil},
 		{"invoke --mini-batch-size not a number", inv("-n", "heart-classifier", "--input", url, "--mini-batch-size", "ten"), nil},
 		{"invoke --instance-count zero", inv("-n", "heart-classifier", "--input", url, "-c", "0"), nil},
