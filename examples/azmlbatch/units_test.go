@@ -173,7 +173,9 @@ func TestTokenFileCredential(t *testing.T) {
 func TestStatusLine(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	d := func(s batchendpoint.JobStatus) batchendpoint.JobDetails { return batchendpoint.JobDetails{Name: "j", Status: s} }
+	d := func(s batchendpoint.JobStatus) batchendpoint.JobDetails {
+		return batchendpoint.JobDetails{Name: "j", Status: s}
+	}
 
 	var plain bytes.Buffer
 	s := newStatusLine(&plain, false, "j", "https://studio/j", clock)
