@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,19 @@ func TestRunLocalWorkspaceFile(t *testing.T) {
 	j = runJSON(t, "batch-endpoint", "invoke", "-n", demo.Endpoint, "--input", exampleData)
 	assert.NotEqual(t, "Completed", j["status"])
 	_, err = l.Server.WaitJob(ctx, j["name"].(string))
+	require.NoError(t, err)
+
+	// --debug logs the requests on stderr, redacted: no SAS signature, no token.
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"--debug", "batch-endpoint", "invoke", "-n", demo.Endpoint, "--query", "name", "-o", "tsv",
+		"--input", demo.SampleFolderURL + "?sv=2021-08-06&sr=c&sp=rl&sig=SECRETSIGNATURE"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stderr.String(), "DEBUG: Request: ==> OUTGOING REQUEST")
+	assert.NotContains(t, stderr.String(), "SECRETSIGNATURE")
+	tok, err := os.ReadFile(filepath.Join(filepath.Dir(state), "ml.token"))
+	require.NoError(t, err)
+	assert.NotContains(t, stderr.String(), strings.TrimSpace(string(tok))[:40], "a bearer token reached the debug log")
+	assert.NotContains(t, stdout.String(), "DEBUG")
+	_, err = l.Server.WaitJob(ctx, strings.TrimSpace(stdout.String()))
 	require.NoError(t, err)
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
+)
+
+// BenchmarkInvokeCLIVsRaw measures the wall time of one
+// "azmlbatch batch-endpoint invoke" process against a running local workspace
+// next to internal/rawinvoke, a net/http-only Go program sending the same
+// requests (GET endpoint, GET deployment, POST job), in interleaved rounds of
+// the same run; it reports the median ratio and both medians, plus the
+// binary sizes and whole-program package init (GODEBUG=inittrace=1).
+//
+//	go test -run '^$' -bench InvokeCLIVsRaw -benchtime 1x ./examples/azmlbatch
+func BenchmarkInvokeCLIVsRaw(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	l, err := demo.StartLocal(ctx, nil)
+	require.NoError(b, err)
+	defer func() { require.NoError(b, l.Close()) }()
+	_, state, err := demo.WriteState(l, b.TempDir(), time.Hour)
+	require.NoError(b, err)
+	dir := b.TempDir()
+	root := filepath.Join("..", "..")
+	for out, pkg := range map[string]string{"azmlbatch": "./examples/azmlbatch", "rawinvoke": "./examples/azmlbatch/internal/rawinvoke"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+		cmd.Dir = root
+		o, err := cmd.CombinedOutput()
+		require.NoError(b, err, "%s", o)
+	}
+	const input = demo.SampleFolderURL
+	cli := []string{filepath.Join(dir, "azmlbatch"), "batch-endpoint", "invoke", "--local", state, "-n", demo.Endpoint, "--input", input, "--query", "name", "-o", "tsv"}
+	raw := []string{filepath.Join(dir, "rawinvoke"), state, demo.Endpoint, input}
+	timeRun := func(argv []string) time.Duration {
+		t0 := time.Now()
+		out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).Output()
+		d := time.Since(t0)
+		require.NoError(b, err)
+		require.True(b, strings.HasPrefix(string(out), "batchjob-"), "%s", out)
+		return d
+	}
+	rounds := 31
+	if s := os.Getenv("AZMLBATCH_BENCH_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
+	for i := 0; i < b.N; i++ {
+		timeRun(cli) // warm both: page cache, TLS session setup in the servers
+		timeRun(raw)
+		var c, r, ratio []float64
+		for k := range rounds {
+			var dc, dr time.Duration
+			if k%2 == 0 {
+				dc, dr = timeRun(cli), timeRun(raw)
+			} else {
+				dr, dc = timeRun(raw), timeRun(cli)
+			}
+			c, r = append(c, ms(dc)), append(r, ms(dr))
+			ratio = append(ratio, float64(dc)/float64(dr))
+		}
+		b.ReportMetric(median(ratio), "cli/raw")
+		b.ReportMetric(median(c), "cli-ms")
+		b.ReportMetric(median(r), "raw-ms")
+		b.Logf("%d interleaved rounds: azmlbatch median %.1f ms [%.1f, %.1f]; raw median %.1f ms [%.1f, %.1f]; ratio median %.2f [%.2f, %.2f]",
+			rounds, median(c), slices.Min(c), slices.Max(c), median(r), slices.Min(r), slices.Max(r), median(ratio), slices.Min(ratio), slices.Max(ratio))
+	}
+	for _, name := range []string{"azmlbatch", "rawinvoke"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		require.NoError(b, err)
+		b.Logf("%s binary: %.1f MB", name, float64(fi.Size())/1e6)
+	}
+	for _, argv := range [][]string{{filepath.Join(dir, "azmlbatch"), "--help"}, {filepath.Join(dir, "rawinvoke")}} {
+		var inits []float64
+		for range 11 {
+			cmd := exec.Command(argv[0], argv[1:]...)
+			cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+			out, _ := cmd.CombinedOutput()
+			inits = append(inits, initMillis(string(out)))
+		}
+		b.Logf("%s: package init (all packages but runtime) median %.2f ms [%.2f, %.2f]", filepath.Base(argv[0]), median(inits), slices.Min(inits), slices.Max(inits))
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// initMillis sums the "@x ms, y ms clock" init times of inittrace lines, runtime excluded.
+func initMillis(trace string) float64 {
+	total := 0.0
+	for _, line := range strings.Split(trace, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[0] != "init" || f[1] == "runtime" {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscanf(f[4], "%g", &v); err == nil {
+			total += v
+		}
+	}
+	return total
+}
