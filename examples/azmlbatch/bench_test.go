@@ -19,10 +19,12 @@ import (
 
 // BenchmarkInvokeCLIVsRaw measures the wall time of one
 // "azmlbatch batch-endpoint invoke" process against a running local workspace
-// next to internal/rawinvoke, a net/http-only Go program sending the same
-// requests (GET endpoint, GET deployment, POST job), in interleaved rounds of
-// the same run; it reports the median ratio and both medians, plus the
-// binary sizes and whole-program package init (GODEBUG=inittrace=1).
+// next to two baselines in interleaved rounds of the same run:
+// internal/rawinvoke, a net/http-only Go program sending the same requests
+// (GET endpoint, GET deployment, POST job), and internal/libinvoke, the
+// smallest program invoking through the library. It reports the median
+// ratios and medians, plus the binary sizes and whole-program package init
+// (GODEBUG=inittrace=1).
 //
 //	go test -run '^$' -bench InvokeCLIVsRaw -benchtime 1x ./examples/azmlbatch
 func BenchmarkInvokeCLIVsRaw(b *testing.B) {
@@ -35,7 +37,8 @@ func BenchmarkInvokeCLIVsRaw(b *testing.B) {
 	require.NoError(b, err)
 	dir := b.TempDir()
 	root := filepath.Join("..", "..")
-	for out, pkg := range map[string]string{"azmlbatch": "./examples/azmlbatch", "rawinvoke": "./examples/azmlbatch/internal/rawinvoke"} {
+	for out, pkg := range map[string]string{"azmlbatch": "./examples/azmlbatch", "rawinvoke": "./examples/azmlbatch/internal/rawinvoke",
+		"libinvoke": "./examples/azmlbatch/internal/libinvoke"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
 		cmd.Dir = root
 		o, err := cmd.CombinedOutput()
@@ -44,6 +47,7 @@ func BenchmarkInvokeCLIVsRaw(b *testing.B) {
 	const input = demo.SampleFolderURL
 	cli := []string{filepath.Join(dir, "azmlbatch"), "batch-endpoint", "invoke", "--local", state, "-n", demo.Endpoint, "--input", input, "--query", "name", "-o", "tsv"}
 	raw := []string{filepath.Join(dir, "rawinvoke"), state, demo.Endpoint, input}
+	lib := []string{filepath.Join(dir, "libinvoke"), state, demo.Endpoint, input}
 	timeRun := func(argv []string) time.Duration {
 		t0 := time.Now()
 		out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).Output()
@@ -57,31 +61,39 @@ func BenchmarkInvokeCLIVsRaw(b *testing.B) {
 		rounds, _ = strconv.Atoi(s)
 	}
 	for i := 0; i < b.N; i++ {
-		timeRun(cli) // warm both: page cache, TLS session setup in the servers
-		timeRun(raw)
-		var c, r, ratio []float64
-		for k := range rounds {
-			var dc, dr time.Duration
-			if k%2 == 0 {
-				dc, dr = timeRun(cli), timeRun(raw)
-			} else {
-				dr, dc = timeRun(raw), timeRun(cli)
-			}
-			c, r = append(c, ms(dc)), append(r, ms(dr))
-			ratio = append(ratio, float64(dc)/float64(dr))
+		progs := [][]string{cli, raw, lib}
+		for _, p := range progs {
+			timeRun(p) // warm: page cache, the servers' TLS
 		}
-		b.ReportMetric(median(ratio), "cli/raw")
-		b.ReportMetric(median(c), "cli-ms")
-		b.ReportMetric(median(r), "raw-ms")
-		b.Logf("%d interleaved rounds: azmlbatch median %.1f ms [%.1f, %.1f]; raw median %.1f ms [%.1f, %.1f]; ratio median %.2f [%.2f, %.2f]",
-			rounds, median(c), slices.Min(c), slices.Max(c), median(r), slices.Min(r), slices.Max(r), median(ratio), slices.Min(ratio), slices.Max(ratio))
+		times := make([][]float64, len(progs))
+		var vsRaw, vsLib []float64
+		for k := range rounds {
+			d := make([]time.Duration, len(progs))
+			for j := range progs {
+				p := (j + k) % len(progs) // rotate the order every round
+				d[p] = timeRun(progs[p])
+				times[p] = append(times[p], ms(d[p]))
+			}
+			vsRaw = append(vsRaw, float64(d[0])/float64(d[1]))
+			vsLib = append(vsLib, float64(d[0])/float64(d[2]))
+		}
+		b.ReportMetric(median(vsRaw), "cli/raw")
+		b.ReportMetric(median(vsLib), "cli/lib")
+		b.ReportMetric(median(times[0]), "cli-ms")
+		b.ReportMetric(median(times[1]), "raw-ms")
+		b.ReportMetric(median(times[2]), "lib-ms")
+		for j, name := range []string{"azmlbatch", "rawinvoke", "libinvoke"} {
+			b.Logf("%s: median %.1f ms [%.1f, %.1f] over %d rounds", name, median(times[j]), slices.Min(times[j]), slices.Max(times[j]), rounds)
+		}
+		b.Logf("ratio azmlbatch/rawinvoke: median %.2f [%.2f, %.2f]; azmlbatch/libinvoke: median %.2f [%.2f, %.2f]",
+			median(vsRaw), slices.Min(vsRaw), slices.Max(vsRaw), median(vsLib), slices.Min(vsLib), slices.Max(vsLib))
 	}
-	for _, name := range []string{"azmlbatch", "rawinvoke"} {
+	for _, name := range []string{"azmlbatch", "rawinvoke", "libinvoke"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		require.NoError(b, err)
 		b.Logf("%s binary: %.1f MB", name, float64(fi.Size())/1e6)
 	}
-	for _, argv := range [][]string{{filepath.Join(dir, "azmlbatch"), "--help"}, {filepath.Join(dir, "rawinvoke")}} {
+	for _, argv := range [][]string{{filepath.Join(dir, "azmlbatch"), "--help"}, {filepath.Join(dir, "rawinvoke")}, {filepath.Join(dir, "libinvoke")}} {
 		var inits []float64
 		for range 11 {
 			cmd := exec.Command(argv[0], argv[1:]...)

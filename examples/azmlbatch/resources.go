@@ -6,7 +6,6 @@ import (
 	"unicode"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
-	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
 // The printed resources use the snake_case field names az ml prints (its
@@ -310,12 +309,4 @@ func snakeKeys(m map[string]any) map[string]any {
 		}
 	}
 	return out
-}
-
-// kindOf parses an --input-type style value; "" stays "".
-func kindOf(s string) (inputs.Kind, error) {
-	if s == "" {
-		return "", nil
-	}
-	return inputs.ParseKind(s)
 }
