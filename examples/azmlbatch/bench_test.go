@@ -30,9 +30,14 @@ import (
 func BenchmarkInvokeCLIVsRaw(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	l, err := demo.StartLocal(ctx, nil)
+	// Jobs end at once, so the rounds don't pile up running jobs.
+	l, err := demo.StartLocal(ctx, &demo.LocalOptions{StepDelay: -1})
 	require.NoError(b, err)
-	defer func() { require.NoError(b, l.Close()) }()
+	defer func() {
+		if err := l.Close(); err != nil {
+			b.Log("stopping the local workspace:", err)
+		}
+	}()
 	_, state, err := demo.WriteState(l, b.TempDir(), time.Hour)
 	require.NoError(b, err)
 	dir := b.TempDir()

@@ -111,7 +111,10 @@ func TestWorkflowScript(t *testing.T) {
 			require.NoError(t, err)
 			lib := invokeBodies(l.Server)
 			require.Len(t, lib, before+1)
-			assert.JSONEq(t, string(lib[before]), string(cliBodies[i]), "%s (job %s): the CLI's invoke body differs from the library's", label, job)
+			assert.JSONEq(t, string(lib[before].Body), string(cliBodies[i].Body), "%s (job %s): the CLI's invoke body differs from the library's", label, job)
+			// The deployment travels in a header, not in the body.
+			assert.Equal(t, lib[before].Header.Get("azureml-model-deployment"), cliBodies[i].Header.Get("azureml-model-deployment"), label)
+			assert.Equal(t, lib[before].URL, cliBodies[i].URL, label)
 			_, err = l.Server.WaitJob(ctx, lj.Name())
 			require.NoError(t, err)
 		})
@@ -134,12 +137,12 @@ func TestWorkflowScript(t *testing.T) {
 	}
 }
 
-// invokeBodies are the bodies of the successful invoke POSTs so far, in order.
-func invokeBodies(s *emulator.Server) [][]byte {
-	var out [][]byte
+// invokeBodies are the successful invoke POSTs so far, in order.
+func invokeBodies(s *emulator.Server) []emulator.Request {
+	var out []emulator.Request
 	for _, r := range s.Requests(emulator.RouteInvoke) {
 		if r.Status/100 == 2 {
-			out = append(out, r.Body)
+			out = append(out, r)
 		}
 	}
 	return out

@@ -199,6 +199,19 @@ azmlbatch job list --parent-job-name $JOB_NAME --query '[].status' -o tsv | grep
 [[ $(azmlbatch batch-endpoint list-jobs -n $ENDPOINT_NAME --query 'length(@)') -ge 1 ]] || fail "list-jobs"
 azmlbatch job show -n $JOB_NAME --query 'services.Studio.endpoint' -o tsv | grep -q "$JOB_NAME" || fail "Studio URL"
 
+[[ $(azmlbatch job list --query "[?name=='$JOB_NAME'].status | [0]" -o tsv) == Completed ]] || fail "job list"
+
+# The other read commands, as scripts query them.
+[[ $(azmlbatch batch-endpoint show -n $ENDPOINT_NAME --query defaults.deployment_name -o tsv) == "$DEPLOYMENT_NAME" ]] || fail "batch-endpoint show"
+azmlbatch batch-endpoint show -n $ENDPOINT_NAME | jq -e '.scoring_uri | startswith("https://")' >/dev/null || fail "scoring_uri"
+azmlbatch batch-endpoint list --query '[].name' -o tsv | grep -qx $ENDPOINT_NAME || fail "batch-endpoint list"
+[[ $(azmlbatch batch-deployment show -n $PIPELINE_DEPLOYMENT_NAME -e $ENDPOINT_NAME --query type -o tsv) == pipeline ]] || fail "batch-deployment show"
+[[ $(azmlbatch batch-deployment list -e $ENDPOINT_NAME --query 'length(@)') == 2 ]] || fail "batch-deployment list"
+azmlbatch data list --query '[].name' -o tsv | grep -qx heart-data || fail "data list"
+[[ $(azmlbatch data list -n heart-data --query '[0].id' -o tsv) == "$DATA_ASSET_ID" ]] || fail "data list -n"
+azmlbatch datastore list -o table | grep -q workspaceblobstore || fail "datastore list"
+azmlbatch datastore show -n workspaceblobstore -o yaml | grep -q '^type: azure_blob$' || fail "datastore show -o yaml"
+
 # A canceled job: job wait exits 3.
 JOB_NAME=$(azmlbatch batch-endpoint invoke --name $ENDPOINT_NAME --input https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data --query name -o tsv)
 echo "cancel $JOB_NAME" >>"$WORK/invokes"
