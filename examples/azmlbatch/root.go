@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/jmespath/go-jmespath"
@@ -119,24 +121,42 @@ func (a *app) report(err error) int {
 	return code
 }
 
-// responseSummary shortens azcore's ResponseError text to its first lines.
+// responseSummary shortens azcore's multi-line ResponseError text to the
+// service's code and message, as az prints "(Code) message".
 func responseSummary(re *azcore.ResponseError, msg string) string {
-	if !strings.HasPrefix(msg, "GET ") && !strings.HasPrefix(msg, "POST ") && !strings.HasPrefix(msg, "PUT ") {
+	// azcore's text starts with "METHOD URL" on its own line, maybe after a
+	// caller's "context: " prefix; anything else is a message of our own.
+	first, _, multi := strings.Cut(msg, "\n")
+	at := -1
+	for _, m := range []string{"GET ", "POST ", "PUT ", "DELETE ", "PATCH ", "HEAD "} {
+		if i := strings.Index(first, m); i >= 0 && (i == 0 || strings.HasSuffix(first[:i], ": ")) && strings.Contains(first[i:], "://") {
+			at = i
+			break
+		}
+	}
+	if at < 0 || !multi {
 		return msg
 	}
-	s := fmt.Sprintf("(%s) the service answered %d", re.ErrorCode, re.StatusCode)
-	if re.ErrorCode == "" {
-		s = fmt.Sprintf("the service answered %d", re.StatusCode)
+	s := first[:at] + fmt.Sprintf("the service answered %d", re.StatusCode)
+	if re.ErrorCode != "" {
+		s = fmt.Sprintf("(%s) %s", re.ErrorCode, s)
+		if at > 0 {
+			s = first[:at] + fmt.Sprintf("(%s) the service answered %d", re.ErrorCode, re.StatusCode)
+		}
 	}
-	for _, line := range strings.Split(msg, "\n") {
-		if m, ok := strings.CutPrefix(strings.TrimSpace(line), `"message": `); ok {
-			if u, err := strconv.Unquote(strings.TrimSuffix(m, ",")); err == nil {
-				return s + ": " + u
-			}
+	if m := serviceMessage().FindStringSubmatch(msg); m != nil {
+		if u, err := strconv.Unquote(`"` + m[1] + `"`); err == nil {
+			return s + ": " + u
 		}
 	}
 	return s
 }
+
+// serviceMessage finds the first "message" of the error body azcore quotes;
+// compiled on first use, not at package init.
+var serviceMessage = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`"message"\s*:\s*"((?:[^"\\]|\\.)*)"`)
+})
 
 // expandSets turns az's "--set a=1 b=2" (one flag, several assignments) into
 // one --set per assignment, which is what the flag parser understands.

@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/jmespath/go-jmespath"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -195,4 +199,28 @@ func TestStatusLine(t *testing.T) {
 	s.redraw()
 	s.finish()
 	assert.Equal(t, "\r\x1b[K00:00  Running      j  https://studio/j\r\x1b[K00:03  Running      j  https://studio/j\n", tty.String())
+}
+
+// A service error prints as az does: the code, the status and the message.
+func TestResponseSummary(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{`{"error": {"code": "UserError", "message": "Job \"x\" was not found."}}`, `(UserError) the service answered 404: Job "x" was not found.`},
+		{`{"error":{"code":"NotFound","message":"gone","details":[{"message":"inner"}]}}`, `(NotFound) the service answered 404: gone`},
+		{`not json`, `the service answered 404`},
+	}
+	for _, tc := range tests {
+		req, err := http.NewRequest(http.MethodGet, "https://127.0.0.1/jobs/x", nil)
+		require.NoError(t, err)
+		resp := &http.Response{StatusCode: 404, Status: "404 Not Found", Header: http.Header{}, Request: req,
+			Body: io.NopCloser(strings.NewReader(tc.body))}
+		if strings.HasPrefix(tc.body, "{") {
+			resp.Header.Set("Content-Type", "application/json")
+		}
+		err = runtime.NewResponseError(resp)
+		var re *azcore.ResponseError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, tc.want, responseSummary(re, err.Error()))
+		assert.Equal(t, "polling job x: "+tc.want, responseSummary(re, "polling job x: "+err.Error()))
+	}
+	assert.Equal(t, "a message of our own", responseSummary(&azcore.ResponseError{StatusCode: 404}, "a message of our own"))
 }

@@ -212,6 +212,13 @@ azmlbatch data list --query '[].name' -o tsv | grep -qx heart-data || fail "data
 azmlbatch datastore list -o table | grep -q workspaceblobstore || fail "datastore list"
 azmlbatch datastore show -n workspaceblobstore -o yaml | grep -q '^type: azure_blob$' || fail "datastore show -o yaml"
 
+# Service errors exit 1, with the service's answer.
+rc=0; azmlbatch job show -n batchjob-00000000-0000-0000-0000-000000000000 2>"$WORK/nojob.err" || rc=$?
+[[ $rc == 1 ]] || fail "job show of a missing job: exit $rc, want 1"
+rc=0; azmlbatch batch-endpoint show -n no-such-endpoint 2>"$WORK/noendpoint.err" || rc=$?
+[[ $rc == 1 ]] || fail "batch-endpoint show of a missing endpoint: exit $rc, want 1"
+grep -q '^ERROR: ' "$WORK/noendpoint.err" || fail "no error message for a missing endpoint"
+
 # A canceled job: job wait exits 3.
 JOB_NAME=$(azmlbatch batch-endpoint invoke --name $ENDPOINT_NAME --input https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data --query name -o tsv)
 echo "cancel $JOB_NAME" >>"$WORK/invokes"
