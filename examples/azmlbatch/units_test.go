@@ -199,6 +199,13 @@ func TestStatusLine(t *testing.T) {
 	s.redraw()
 	s.finish()
 	assert.Equal(t, "\r\x1b[K00:00  Running      j  https://studio/j\r\x1b[K00:03  Running      j  https://studio/j\n", tty.String())
+
+	// A line wider than the terminal is cut, so that \r rewrites it in place.
+	tty.Reset()
+	s = newStatusLine(&tty, true, "j", "https://studio/j", clock)
+	s.width = 20
+	s.update(d(batchendpoint.JobStatusRunning))
+	assert.Equal(t, "\r\x1b[K00:00  Running     ", tty.String(), "19 columns: one fewer than the terminal")
 }
 
 // A service error prints as az does: the code, the status and the message.

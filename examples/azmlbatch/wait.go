@@ -21,6 +21,16 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// termWidth is the terminal's width in columns, 0 when unknown.
+func termWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return cols
+		}
+	}
+	return 0
+}
+
 // statusLine shows a waited-for job: on a terminal one line redrawn in place
 // (status, elapsed time, Studio URL), elsewhere one plain line per status.
 type statusLine struct {
@@ -33,6 +43,7 @@ type statusLine struct {
 	t0     time.Time
 	status batchendpoint.JobStatus
 	drawn  bool
+	width  int // the terminal's columns, 0 when unknown: the line is cut to fit, so \r redraws it
 }
 
 func newStatusLine(w io.Writer, tty bool, name, studio string, now func() time.Time) *statusLine {
@@ -74,7 +85,11 @@ func (s *statusLine) redraw() {
 }
 
 func (s *statusLine) drawLocked() {
-	fmt.Fprintf(s.w, "\r\x1b[K%s  %-12s %s  %s", elapsed(s.now().Sub(s.t0)), s.status, s.name, s.studio)
+	line := fmt.Sprintf("%s  %-12s %s  %s", elapsed(s.now().Sub(s.t0)), s.status, s.name, s.studio)
+	if r := []rune(line); s.width > 1 && len(r) >= s.width {
+		line = string(r[:s.width-1])
+	}
+	fmt.Fprintf(s.w, "\r\x1b[K%s", line)
 	s.drawn = true
 }
 
@@ -93,6 +108,9 @@ func (a *app) waitJob(ctx context.Context, ws *workspace, job *batchendpoint.Job
 	opts := ws.wait
 	w := a.progress()
 	st := newStatusLine(w, w != io.Discard && isTerminal(a.stderr), job.Name(), job.StudioURL(), time.Now)
+	if st.tty {
+		st.width = termWidth(a.stderr)
+	}
 	opts.OnStatus = st.update
 	st.update(job.Details())
 	done := make(chan struct{})
