@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/batchendpoint/fake"
@@ -22,10 +23,18 @@ import (
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
+// TestMain shares one Azurite across the tests, removes the binaries built
+// for them, and fails the run if any goroutine is left behind.
 func TestMain(m *testing.M) {
 	code := fake.RunTests(m)
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak: goroutines left after the tests:", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }

@@ -61,7 +61,8 @@ func open(ctx context.Context, g globals, progress io.Writer) (*workspace, error
 			stop()
 			return nil, err
 		}
-		ws.close = stop
+		closeConns := ws.close
+		ws.close = func() { closeConns(); stop() }
 		return ws, nil
 	case g.local != "":
 		return openLocal(g.local)
@@ -252,6 +253,7 @@ func openLocal(path string) (*workspace, error) {
 		return nil, err
 	}
 	ws.wait = batchendpoint.WaitOptions{MinDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+	ws.close = tr.CloseIdleConnections
 	return ws, nil
 }
 
