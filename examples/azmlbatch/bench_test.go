@@ -133,3 +133,20 @@ func initMillis(trace string) float64 {
 	}
 	return total
 }
+
+// BenchmarkCommandTree is the cost of building the whole command tree and
+// parsing an invoke command line, which every run pays.
+func BenchmarkCommandTree(b *testing.B) {
+	args := expandSets([]string{"batch-endpoint", "invoke", "-n", "heart-classifier", "--set", "inputs.heart_data.type=uri_folder", "inputs.heart_data.path=https://a.blob.core.windows.net/c/p"})
+	for b.Loop() {
+		a := &app{}
+		root := a.rootCommand()
+		cmd, rest, err := root.Find(args)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.ParseFlags(rest); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -64,6 +64,19 @@ func TestRequestFromFlags(t *testing.T) {
 				assert.Equal(t, "out/scores.csv", r.Outputs["score"].Path())
 				assert.Equal(t, inputs.KindURIFile, r.Outputs["score"].Kind())
 			}},
+		{name: "--inputs and --outputs JSON", args: []string{"-n", "e", "-d", "pipe",
+			"--inputs", `{"heart_data": {"type": "uri_folder", "path": "` + url + `"}, "score_mode": {"type": "string", "default": "append"}}`,
+			"--outputs", `{"score": {"type": "uri_file", "path": "azureml://datastores/workspaceblobstore/paths/out/p.csv"}}`,
+			"--set", "inputs.score_mode.default=replace"}, endpoint: "e",
+			check: func(t *testing.T, r batchendpoint.InvokeRequest) {
+				assert.Equal(t, "pipe", r.Deployment)
+				assert.Equal(t, inputs.KindURIFolder, r.Inputs["heart_data"].Kind())
+				assert.Equal(t, "replace", r.Inputs["score_mode"].(inputs.LiteralInput).Value(), "--set applies over --inputs")
+				assert.Equal(t, "out/p.csv", r.Outputs["score"].Path())
+				assert.Equal(t, inputs.KindURIFile, r.Outputs["score"].Kind())
+			}},
+		{name: "--inputs not an object", args: []string{"-n", "e", "--inputs", "[1]"}, wantErr: "--inputs is not a JSON object"},
+		{name: "--inputs with --file", args: []string{"-f", yml, "--inputs", "{}"}, wantErr: "either --file or --inputs"},
 		{name: "no endpoint", args: []string{"--input", url}, wantErr: "--name/-n is required"},
 		{name: "input and set inputs", args: []string{"-n", "e", "--input", url, "--set", "inputs.x.path=" + url}, wantErr: "either --input or inputs"},
 		{name: "bad output path", args: []string{"-n", "e", "--input", url, "--output-path", "out"}, wantErr: "should start with 'azureml:'"},
