@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
 	"github.com/azmlbatch/azmlbatch/batchendpoint/fake"
@@ -22,7 +23,21 @@ import (
 	"github.com/azmlbatch/azmlbatch/outputs"
 )
 
-func TestMain(m *testing.M) { os.Exit(fake.RunTests(m)) }
+// TestMain shares one Azurite across the tests, removes the binaries built
+// for them, and fails the run if any goroutine is left behind.
+func TestMain(m *testing.M) {
+	code := fake.RunTests(m)
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak: goroutines left after the tests:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 // goName matches Go API names that must not reach a command-line user.
 var goName = regexp.MustCompile(`\b[A-Z][A-Za-z]*\(\)|\b(InvokeRequest|JobSettings|Settings\.\w+|Input|Inputs|ExperimentName|JobName|DeploymentKind\w*|InvokeOptions)\b|\binputs\.[A-Z]|\boutputs\.[A-Z]|time\.Second`)
@@ -226,9 +241,10 @@ func badRows() []badRow {
 	set("no '='", "--set #1", "mini_batch_size")
 	set("empty key part", "--set #1", "inputs..x=1")
 	// Errors only the deployment's kind reveals (after lookups): the CLI still
-	// names the flag and gives advice in its own terms (exit 1).
+	// names the flag and gives advice in its own terms (exit 2: a validation
+	// error, nothing created).
 	afterCLI := func(name, flag, fix string, args ...string) {
-		rows = append(rows, badRow{name: "cli/after lookups/" + name, args: args, field: flag, fix: fix, requests: 2, code: 1})
+		rows = append(rows, badRow{name: "cli/after lookups/" + name, args: args, field: flag, fix: fix, requests: 2, code: 2})
 	}
 	afterCLI("literal to model deployment", "--set: inputs.s", "", "-n", "heart-classifier", "--set", "inputs.d.type=uri_folder", "inputs.d.path="+goodURL, "inputs.s.type=string", "inputs.s.default=v")
 	afterCLI("experiment name on model deployment", "--experiment-name", "leave out --experiment-name", "-n", "heart-classifier", "--input", goodURL, "--experiment-name", "exp")
@@ -277,7 +293,7 @@ func TestBadInput(t *testing.T) {
 
 	opened := 0
 	restore := openWorkspace
-	openWorkspace = func(ctx context.Context, c cli, stderr io.Writer) (*workspace, error) {
+	openWorkspace = func(ctx context.Context, g globals, progress io.Writer) (*workspace, error) {
 		opened++
 		return &workspace{client: w.Client(), close: func() {}}, nil
 	}
@@ -292,9 +308,9 @@ func TestBadInput(t *testing.T) {
 			w.ClearRequests()
 			opened = 0
 			if r.args != nil {
-				args := make([]string, len(r.args))
-				for j, a := range r.args {
-					args[j] = strings.NewReplacer("EMPTYFILE", empty, "BADFILE", bad).Replace(a)
+				args := []string{"batch-endpoint", "invoke"}
+				for _, a := range r.args {
+					args = append(args, strings.NewReplacer("EMPTYFILE", empty, "BADFILE", bad).Replace(a))
 				}
 				var stdout, stderr bytes.Buffer
 				code := run(ctx, args, &stdout, &stderr)
@@ -305,7 +321,7 @@ func TestBadInput(t *testing.T) {
 					want = 2
 				}
 				assert.Equal(t, want, code, msg)
-				if want == 2 {
+				if r.requests == 0 {
 					assert.Equal(t, 0, opened, "the workspace was opened for input that is invalid offline")
 				}
 				assert.Contains(t, msg, r.field)

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -62,6 +64,19 @@ func TestRequestFromFlags(t *testing.T) {
 				assert.Equal(t, "out/scores.csv", r.Outputs["score"].Path())
 				assert.Equal(t, inputs.KindURIFile, r.Outputs["score"].Kind())
 			}},
+		{name: "--inputs and --outputs JSON", args: []string{"-n", "e", "-d", "pipe",
+			"--inputs", `{"heart_data": {"type": "uri_folder", "path": "` + url + `"}, "score_mode": {"type": "string", "default": "append"}}`,
+			"--outputs", `{"score": {"type": "uri_file", "path": "azureml://datastores/workspaceblobstore/paths/out/p.csv"}}`,
+			"--set", "inputs.score_mode.default=replace"}, endpoint: "e",
+			check: func(t *testing.T, r batchendpoint.InvokeRequest) {
+				assert.Equal(t, "pipe", r.Deployment)
+				assert.Equal(t, inputs.KindURIFolder, r.Inputs["heart_data"].Kind())
+				assert.Equal(t, "replace", r.Inputs["score_mode"].(inputs.LiteralInput).Value(), "--set applies over --inputs")
+				assert.Equal(t, "out/p.csv", r.Outputs["score"].Path())
+				assert.Equal(t, inputs.KindURIFile, r.Outputs["score"].Kind())
+			}},
+		{name: "--inputs not an object", args: []string{"-n", "e", "--inputs", "[1]"}, wantErr: "--inputs is not a JSON object"},
+		{name: "--inputs with --file", args: []string{"-f", yml, "--inputs", "{}"}, wantErr: "either --file or --inputs"},
 		{name: "no endpoint", args: []string{"--input", url}, wantErr: "--name/-n is required"},
 		{name: "input and set inputs", args: []string{"-n", "e", "--input", url, "--set", "inputs.x.path=" + url}, wantErr: "either --input or inputs"},
 		{name: "bad output path", args: []string{"-n", "e", "--input", url, "--output-path", "out"}, wantErr: "should start with 'azureml:'"},
@@ -71,7 +86,7 @@ func TestRequestFromFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parse(tc.args, &bytes.Buffer{})
+			c, err := parseInvoke(tc.args)
 			if err == nil {
 				var ep string
 				var req batchendpoint.InvokeRequest
@@ -90,7 +105,21 @@ func TestRequestFromFlags(t *testing.T) {
 	}
 }
 
-func runJSON(t *testing.T, args ...string) jobJSON {
+// parseInvoke parses batch-endpoint invoke's flags as the command does.
+func parseInvoke(args []string) (cli, error) {
+	var c cli
+	cmd := &cobra.Command{Use: "invoke"}
+	bindInvokeFlags(cmd.Flags(), &c)
+	if err := cmd.ParseFlags(expandSets(args)); err != nil {
+		return c, err
+	}
+	if err := noArgs(cmd, cmd.Flags().Args()); err != nil {
+		return c, err
+	}
+	return c, c.check(false)
+}
+
+func runJSON(t *testing.T, args ...string) map[string]any {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -98,21 +127,24 @@ func runJSON(t *testing.T, args ...string) jobJSON {
 	code := run(ctx, args, &stdout, &stderr)
 	t.Log(stderr.String())
 	require.Equal(t, 0, code, stderr.String())
-	var j jobJSON
+	var j map[string]any
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &j), stdout.String())
 	return j
 }
 
 func TestRunEmulator(t *testing.T) {
-	j := runJSON(t, "--emulator", "-n", demo.Endpoint, "-d", demo.PipelineDeployment, "--experiment-name", demo.Experiment,
+	useLocalWorkspaceBinary(t)
+	dl := t.TempDir()
+	j := runJSON(t, "batch-endpoint", "invoke", "--emulator", "-n", demo.Endpoint, "-d", demo.PipelineDeployment, "--experiment-name", demo.Experiment,
 		"--set", "inputs.heart_data.path="+exampleData, "inputs.score_mode.type=string", "inputs.score_mode.default=append",
-		"--download", t.TempDir())
-	assert.Equal(t, "Completed", j.Status)
-	assert.Equal(t, demo.PipelineDeployment, j.Deployment)
-	assert.Equal(t, demo.Experiment, j.ExperimentName)
-	assert.Contains(t, j.StudioURL, j.Name)
-	require.Len(t, j.Downloaded, 1)
-	s, err := demo.Summarize(j.Downloaded...)
+		"--download", dl)
+	assert.Equal(t, "Completed", j["status"])
+	assert.Equal(t, demo.Experiment, j["experiment_name"])
+	assert.Contains(t, j["services"].(map[string]any)["Studio"].(map[string]any)["endpoint"], j["name"])
+	files, err := filepath.Glob(filepath.Join(dl, "*"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	s, err := demo.Summarize(files...)
 	require.NoError(t, err)
 	assert.Equal(t, 100, s.Rows)
 }
@@ -124,27 +156,33 @@ func TestRunLocalWorkspaceFile(t *testing.T) {
 	l, err := demo.StartLocal(ctx, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, l.Close()) })
-	storagePEM, err := os.ReadFile(l.StorageCertFile)
+	_, state, err := demo.WriteState(l, t.TempDir(), time.Hour)
 	require.NoError(t, err)
-	dir := t.TempDir()
-	bundle := filepath.Join(dir, "ca.pem")
-	require.NoError(t, os.WriteFile(bundle, append(l.Server.CACertPEM(), storagePEM...), 0o644))
-	ws := l.BatchWorkspace()
-	b, err := json.Marshal(localState{ARMEndpoint: l.Server.ARMEndpoint(), CABundle: bundle, SubscriptionID: ws.SubscriptionID,
-		ResourceGroup: ws.ResourceGroup, Workspace: ws.Name, ExampleDataURL: l.Storage.BlobURL() + "/" + demo.ExampleDataContainer + "/" + demo.ExampleDataPrefix})
-	require.NoError(t, err)
-	state := filepath.Join(dir, "workspace.json")
-	require.NoError(t, os.WriteFile(state, b, 0o644))
 
-	j := runJSON(t, "--local", state, "-n", demo.Endpoint, "--input", exampleData, "--mini-batch-size", "1", "--wait")
-	assert.Equal(t, "Completed", j.Status)
-	info, ok := l.Server.Job(j.Name)
+	j := runJSON(t, "batch-endpoint", "invoke", "--local", state, "-n", demo.Endpoint, "--input", exampleData, "--mini-batch-size", "1", "--wait")
+	assert.Equal(t, "Completed", j["status"])
+	info, ok := l.Server.Job(j["name"].(string))
 	require.True(t, ok)
 	assert.Equal(t, demo.DefaultFiles, info.MiniBatches, "--mini-batch-size 1: one mini-batch per file")
 
 	// Without --wait the command returns at once with the first status.
-	j = runJSON(t, "--local", state, "-n", demo.Endpoint, "--input", exampleData)
-	assert.NotEqual(t, "Completed", j.Status)
-	_, err = l.Server.WaitJob(ctx, j.Name)
+	t.Setenv("AZMLBATCH_LOCAL", state)
+	j = runJSON(t, "batch-endpoint", "invoke", "-n", demo.Endpoint, "--input", exampleData)
+	assert.NotEqual(t, "Completed", j["status"])
+	_, err = l.Server.WaitJob(ctx, j["name"].(string))
+	require.NoError(t, err)
+
+	// --debug logs the requests on stderr, redacted: no SAS signature, no token.
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"--debug", "batch-endpoint", "invoke", "-n", demo.Endpoint, "--query", "name", "-o", "tsv",
+		"--input", demo.SampleFolderURL + "?sv=2021-08-06&sr=c&sp=rl&sig=SECRETSIGNATURE"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stderr.String(), "DEBUG: Request: ==> OUTGOING REQUEST")
+	assert.NotContains(t, stderr.String(), "SECRETSIGNATURE")
+	tok, err := os.ReadFile(filepath.Join(filepath.Dir(state), "ml.token"))
+	require.NoError(t, err)
+	assert.NotContains(t, stderr.String(), strings.TrimSpace(string(tok))[:40], "a bearer token reached the debug log")
+	assert.NotContains(t, stdout.String(), "DEBUG")
+	_, err = l.Server.WaitJob(ctx, strings.TrimSpace(stdout.String()))
 	require.NoError(t, err)
 }

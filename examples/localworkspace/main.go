@@ -24,7 +24,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -68,32 +67,8 @@ func main() {
 	}
 }
 
-// State is workspace.json: what a client needs to reach the local workspace.
-type State struct {
-	ARMEndpoint    string            `json:"armEndpoint"`
-	CABundle       string            `json:"caBundle"`
-	SubscriptionID string            `json:"subscriptionId"`
-	ResourceGroup  string            `json:"resourceGroup"`
-	Workspace      string            `json:"workspace"`
-	ScoringURIs    map[string]string `json:"scoringUris"`
-	TokenFiles     map[string]string `json:"tokenFiles"`
-	ExampleDataURL string            `json:"exampleDataUrl"`
-	// HTTPSProxy is the storage proxy: datastores answer as the real service
-	// (accountName + endpoint core.windows.net), and clients that set
-	// HTTPS_PROXY to it (trusting CABundle) reach
-	// https://<account>.blob.core.windows.net in Azurite.
-	HTTPSProxy string `json:"httpsProxy"`
-	// APIEndpoint is the discovery document's "api" URL (Run History, data
-	// and management front end routes).
-	APIEndpoint string `json:"apiEndpoint"`
-	// BlobEndpoint is the default datastore's blob service as clients
-	// address it (through HTTPSProxy).
-	BlobEndpoint string `json:"blobEndpoint"`
-	// Env is the environment a client process needs, e.g. azure-ai-ml:
-	// HTTPS_PROXY, REQUESTS_CA_BUNDLE, SSL_CERT_FILE and AZUREML_DEV_URL_MFE
-	// (the ARM base URL).
-	Env map[string]string `json:"env"`
-}
+// State is workspace.json (demo.State).
+type State = demo.State
 
 // serveOptions are the command-line settings of serve; nil means defaults.
 type serveOptions struct {
@@ -122,35 +97,8 @@ func serve(ctx context.Context, out io.Writer, opts *serveOptions, ready func(St
 	}()
 
 	// One CA bundle (emulator CA + Azurite's certificate) for curl, Python, Node, ...
-	bundle := filepath.Join(l.Dir, "ca-bundle.pem")
-	storageCert, err := os.ReadFile(l.StorageCertFile)
+	st, stateFile, err := demo.WriteState(l, l.Dir, 24*time.Hour)
 	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(bundle, append(l.Server.CACertPEM(), storageCert...), 0o644); err != nil {
-		return err
-	}
-	tokens := map[string]string{}
-	for name, aud := range map[string]string{"arm": emulator.AudienceARM, "ml": emulator.AudienceML, "storage": emulator.AudienceStorage} {
-		tok, _ := emulator.MintToken(l.Server.TenantID(), aud, 24*time.Hour)
-		p := filepath.Join(l.Dir, name+".token")
-		if err := os.WriteFile(p, []byte(tok), 0o600); err != nil {
-			return err
-		}
-		tokens[name] = p
-	}
-	ws := l.BatchWorkspace()
-	st := State{ARMEndpoint: l.Server.ARMEndpoint(), CABundle: bundle, SubscriptionID: ws.SubscriptionID,
-		ResourceGroup: ws.ResourceGroup, Workspace: ws.Name, TokenFiles: tokens,
-		ScoringURIs:    map[string]string{demo.Endpoint: l.Workspace.ScoringURI(demo.Endpoint)},
-		ExampleDataURL: l.Storage.BlobURL() + "/" + demo.ExampleDataContainer + "/" + demo.ExampleDataPrefix,
-		HTTPSProxy:     l.Server.StorageProxyURL(), APIEndpoint: l.Server.ARMEndpoint(),
-		BlobEndpoint: "https://" + l.Storage.AccountName() + ".blob.core.windows.net"}
-	st.Env = map[string]string{"HTTPS_PROXY": st.HTTPSProxy, "REQUESTS_CA_BUNDLE": bundle, "SSL_CERT_FILE": bundle,
-		"AZUREML_DEV_URL_MFE": st.ARMEndpoint}
-	stateFile := filepath.Join(l.Dir, "workspace.json")
-	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.WriteFile(stateFile, b, 0o644); err != nil {
 		return err
 	}
 	printState(out, l, st, stateFile)
@@ -179,6 +127,7 @@ Local Azure Machine Learning workspace
   scoring URI       %s
   datastore         %s -> %s container azureml-blobstore
   example data      %s
+  sample data       %s   (synthetic stand-in for the public azuremlexampledata account; anonymous read)
   token files       %s (arm), %s (ml), %s (storage)
   workspace.json    %s   (go run ./examples/azmlbatch --local %s ...)
 
@@ -192,7 +141,7 @@ Try:
 Press Ctrl-C to stop.
 `, st.ARMEndpoint, l.Server.CACertFile(), l.StorageCertFile, st.CABundle, st.HTTPSProxy, st.BlobEndpoint, st.SubscriptionID, st.ResourceGroup, st.Workspace,
 		l.Workspace.ID(), demo.Endpoint, demo.ModelDeployment, demo.PipelineDeployment, st.ScoringURIs[demo.Endpoint],
-		demo.Datastore, l.Storage.BlobURL(), st.ExampleDataURL, st.TokenFiles["arm"], st.TokenFiles["ml"], st.TokenFiles["storage"],
+		demo.Datastore, l.Storage.BlobURL(), st.ExampleDataURL, st.SampleDataURL, st.TokenFiles["arm"], st.TokenFiles["ml"], st.TokenFiles["storage"],
 		stateFile, stateFile,
 		st.CABundle, st.TokenFiles["arm"], st.ARMEndpoint, endpointPath, batchendpoint.DefaultAPIVersion,
 		st.CABundle, st.TokenFiles["ml"], body, st.ScoringURIs[demo.Endpoint])

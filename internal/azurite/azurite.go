@@ -56,6 +56,8 @@ type Options struct {
 	StartTimeout time.Duration
 	// Output, if set, receives a copy of Azurite's stdout and stderr.
 	Output io.Writer
+	// Env is added to Azurite's environment (e.g. AccountsEnv's entry).
+	Env []string
 }
 
 // Instance is one running Azurite blob service. Its methods are safe for
@@ -136,6 +138,9 @@ func Start(ctx context.Context, opts *Options) (*Instance, error) {
 	}
 	cmd := exec.Command(node, args...)
 	cmd.Dir = workDir
+	if len(opts.Env) > 0 {
+		cmd.Env = append(os.Environ(), opts.Env...)
+	}
 	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {

@@ -99,7 +99,8 @@ func StartLocal(ctx context.Context, opts *LocalOptions) (l *Local, err error) {
 	if d := time.Since(t0); d > 2*time.Second {
 		fmt.Fprintf(logw, "Azurite installed in %s\n", d.Round(100*time.Millisecond))
 	}
-	l.Storage, err = azurite.Start(ctx, &azurite.Options{Dir: dir, NoInstall: true, CertFile: certFile, KeyFile: keyFile, OAuth: true})
+	l.Storage, err = azurite.Start(ctx, &azurite.Options{Dir: dir, NoInstall: true, CertFile: certFile, KeyFile: keyFile, OAuth: true,
+		Env: sampleAzuriteEnv()})
 	if err != nil {
 		return l, err
 	}
@@ -118,6 +119,9 @@ func StartLocal(ctx context.Context, opts *LocalOptions) (l *Local, err error) {
 	}
 	if err := l.seedExampleData(ctx); err != nil {
 		return l, fmt.Errorf("example data: %w", err)
+	}
+	if err := l.seedSampleData(ctx); err != nil {
+		return l, fmt.Errorf("sample data stand-in: %w", err)
 	}
 	return l, nil
 }

@@ -1,0 +1,136 @@
+// Rawinvoke is the benchmark baseline of azmlbatch batch-endpoint invoke: a Go
+// program with nothing but net/http that sends the same requests to a local
+// workspace (GET the endpoint, GET its default deployment, POST the job) and
+// prints the job's name.
+//
+//	rawinvoke workspace.json heart-classifier https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+type state struct {
+	ARMEndpoint    string            `json:"armEndpoint"`
+	CABundle       string            `json:"caBundle"`
+	SubscriptionID string            `json:"subscriptionId"`
+	ResourceGroup  string            `json:"resourceGroup"`
+	Workspace      string            `json:"workspace"`
+	HTTPSProxy     string            `json:"httpsProxy"`
+	TokenFiles     map[string]string `json:"tokenFiles"`
+}
+
+const apiVersion = "2025-12-01"
+
+func main() {
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: rawinvoke workspace.json ENDPOINT INPUT_URL")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1], os.Args[2], os.Args[3]); err != nil {
+		fmt.Fprintln(os.Stderr, "rawinvoke:", err)
+		os.Exit(1)
+	}
+}
+
+func run(stateFile, endpoint, input string) error {
+	var st state
+	b, err := os.ReadFile(stateFile)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	pem, err := os.ReadFile(st.CABundle)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig.RootCAs = pool
+	pu, err := url.Parse(st.HTTPSProxy)
+	if err != nil {
+		return err
+	}
+	tr.Proxy = http.ProxyURL(pu)
+	hc := &http.Client{Transport: tr, Timeout: time.Minute}
+	token := func(kind string) (string, error) {
+		b, err := os.ReadFile(st.TokenFiles[kind])
+		return strings.TrimSpace(string(b)), err
+	}
+	arm, err := token("arm")
+	if err != nil {
+		return err
+	}
+	ml, err := token("ml")
+	if err != nil {
+		return err
+	}
+	do := func(method, u, tok string, body []byte, hdr map[string]string, out any) error {
+		req, err := http.NewRequest(method, u, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("%s %s: %s", method, u, resp.Status)
+		}
+		return json.NewDecoder(resp.Body).Decode(out)
+	}
+	ws := fmt.Sprintf("%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/workspaces/%s",
+		strings.TrimSuffix(st.ARMEndpoint, "/"), st.SubscriptionID, st.ResourceGroup, st.Workspace)
+	var ep struct {
+		Properties struct {
+			ScoringURI string `json:"scoringUri"`
+			Defaults   struct {
+				DeploymentName string `json:"deploymentName"`
+			} `json:"defaults"`
+		} `json:"properties"`
+	}
+	if err := do(http.MethodGet, ws+"/batchEndpoints/"+endpoint+"?api-version="+apiVersion, arm, nil, nil, &ep); err != nil {
+		return err
+	}
+	dep := ep.Properties.Defaults.DeploymentName
+	var d map[string]any
+	if err := do(http.MethodGet, ws+"/batchEndpoints/"+endpoint+"/deployments/"+dep+"?api-version="+apiVersion, arm, nil, nil, &d); err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]any{"properties": map[string]any{"inputData": map[string]any{
+		"UriFolder": map[string]any{"uri": input, "jobInputType": "UriFolder"}}}})
+	id := make([]byte, 16)
+	_, _ = rand.Read(id)
+	var job struct {
+		Name string `json:"name"`
+	}
+	if err := do(http.MethodPost, ep.Properties.ScoringURI, ml, body, map[string]string{
+		"azureml-model-deployment": dep, "repeatability_request-id": hex.EncodeToString(id),
+		"repeatability-first-sent": time.Now().UTC().Format(http.TimeFormat)}, &job); err != nil {
+		return err
+	}
+	fmt.Println(job.Name)
+	return nil
+}
