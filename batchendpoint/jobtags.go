@@ -1,10 +1,16 @@
 package batchendpoint
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
@@ -50,10 +56,8 @@ func validateKeyValues(field, kind string, m map[string]string, maxCount int) er
 		case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
 			return &ValidationError{Field: printable(f), Value: printable(v), Problem: "the " + kind + " value holds control characters or invalid UTF-8", Fix: "use one line of printable text"}
 		}
-		for _, p := range reservedPrefixes {
-			if len(k) >= len(p) && strings.EqualFold(k[:len(p)], p) {
-				return &ValidationError{Field: printable(f), Problem: fmt.Sprintf("%s names starting with %s are reserved (the service's and this SDK's own)", kind, p), Fix: "choose a name without that prefix"}
-			}
+		if reservedKey(k) {
+			return &ValidationError{Field: printable(f), Problem: kind + " names starting with azureml. or azmlbatch. are reserved (the service's and this SDK's own)", Fix: "choose a name without that prefix"}
 		}
 		if kind == "property" && strings.EqualFold(k, wire.PropertyExperimentName) {
 			return &ValidationError{Field: printable(f), Problem: "the experiment name has its own field", Fix: "set InvokeRequest.ExperimentName instead"}
@@ -69,4 +73,99 @@ func validateDescription(field, s string) error {
 		return &ValidationError{Field: field, Problem: "the description holds control characters (other than tabs and line breaks) or invalid UTF-8", Fix: "use printable text"}
 	}
 	return nil
+}
+
+// UpdateJobTags sets the caller's tags of job name: an ARM GET of the job, then
+// a PUT of the same job with its tags changed (Jobs_CreateOrUpdate on an
+// existing job, which updates its tags, description, display name and
+// archived flag), with If-Match when the GET answered an ETag. tags replaces
+// every caller tag (UpdateJobTagsOptions.Merge keeps the others); the
+// service's tags (azureml.*) and the SDK's (azmlbatch.*, the repeatability id)
+// are always kept. tags follows InvokeRequest.Tags' rules. Another writer
+// between the GET and the PUT wins or loses as the service decides: without
+// an ETag there is no conflict check.
+func (c *Client) UpdateJobTags(ctx context.Context, name string, tags map[string]string, options *UpdateJobTagsOptions) (resp UpdateJobTagsResponse, err error) {
+	ctx, end := c.span(ctx, "Client.UpdateJobTags")
+	defer func() { end(err) }()
+	if err := validateJobResourceName("name", name); err != nil {
+		return resp, err
+	}
+	if err := validateKeyValues("tags", "tag", tags, MaxJobTags); err != nil {
+		return resp, err
+	}
+	if c.opts.DataPlaneOnly {
+		return resp, fmt.Errorf("updating job tags needs ARM access; create the client without DataPlaneOnly")
+	}
+	var o UpdateJobTagsOptions
+	if options != nil {
+		o = *options
+	}
+	u := c.armURL("/jobs/"+url.PathEscape(name), nil)
+	var job map[string]json.RawMessage
+	got, err := c.armDo(ctx, http.MethodGet, u, nil, &job)
+	if err != nil {
+		return resp, err
+	}
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(job["properties"], &props); err != nil || props == nil {
+		return resp, fmt.Errorf("job %s: the service's answer has no properties object", name)
+	}
+	var old map[string]string
+	if raw, ok := props["tags"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return resp, fmt.Errorf("job %s: reading its tags: %w", name, err)
+		}
+	}
+	next := mergeTags(old, tags, o.Merge)
+	if props["tags"], err = json.Marshal(next); err != nil {
+		return resp, err
+	}
+	body := map[string]any{"properties": props}
+	req, err := runtime.NewRequest(ctx, http.MethodPut, u)
+	if err != nil {
+		return resp, err
+	}
+	if etag := got.Header.Get("ETag"); etag != "" {
+		req.Raw().Header.Set("If-Match", etag)
+	}
+	if err := runtime.MarshalAsJSON(req, body); err != nil {
+		return resp, err
+	}
+	put, err := c.armPL.Do(req)
+	if err != nil {
+		return resp, err
+	}
+	if !runtime.HasStatusCode(put, http.StatusOK, http.StatusCreated) {
+		return resp, serviceError(put)
+	}
+	var updated wire.Job
+	if err := runtime.UnmarshalAsJSON(put, &updated); err != nil {
+		return resp, fmt.Errorf("decoding the updated job %s: %w", name, err)
+	}
+	resp.JobDetails = detailsOf(updated.Details())
+	return resp, nil
+}
+
+// mergeTags is the tag set UpdateJobTags sends: the reserved tags of old, the
+// caller's other old tags when merging, then tags.
+func mergeTags(old, tags map[string]string, merge bool) map[string]string {
+	out := make(map[string]string, len(old)+len(tags))
+	for k, v := range old {
+		if merge || reservedKey(k) {
+			out[k] = v
+		}
+	}
+	for k, v := range tags {
+		out[k] = v
+	}
+	return out
+}
+
+func reservedKey(k string) bool {
+	for _, p := range reservedPrefixes {
+		if len(k) >= len(p) && strings.EqualFold(k[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }

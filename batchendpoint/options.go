@@ -152,6 +152,13 @@ type FindJobOptions struct {
 	Deployment string
 }
 
+// UpdateJobTagsOptions contains the optional parameters of Client.UpdateJobTags.
+type UpdateJobTagsOptions struct {
+	// Merge keeps the job's other caller tags; the tags given are added or
+	// replaced. Without it they replace every caller tag.
+	Merge bool
+}
+
 // GetDatastoreOptions contains the optional parameters of Client.GetDatastore.
 type GetDatastoreOptions struct {
 	// placeholder for future optional parameters
