@@ -30,9 +30,11 @@ const (
 	RouteListJobs             = emulator.RouteListJobs
 	RouteGetJob               = emulator.RouteGetJob
 	RouteCancelJob            = emulator.RouteCancelJob
-	RouteOperationResult      = emulator.RouteOperationResult
-	RouteDiscovery            = emulator.RouteDiscovery
-	RouteRunDetails           = emulator.RouteRunDetails
+	// RoutePutJob is the ARM job update (Jobs_CreateOrUpdate on an existing job).
+	RoutePutJob          = emulator.RoutePutJob
+	RouteOperationResult = emulator.RouteOperationResult
+	RouteDiscovery       = emulator.RouteDiscovery
+	RouteRunDetails      = emulator.RouteRunDetails
 	// RouteRunChildren is Run History's GET .../runs/{run}/children.
 	RouteRunChildren = emulator.RouteRunChildren
 	// RouteRunData is Run History's POST .../rundata (a run's outputs).

@@ -138,3 +138,31 @@ type Datastore struct {
 // Description, Tags and CreatedAt (which orders versions for "latest"; now
 // when zero).
 type DataAsset = emulator.DataAsset
+
+// ThrottleOptions configures ARM throttling (Options.ARMThrottle): Off, the
+// per-principal Reads, Writes and Deletes buckets (zero fields take ARM's
+// defaults) and GlobalFactor, the size of the subscription-wide bucket
+// relative to them (15 when zero).
+type ThrottleOptions = emulator.ThrottleOptions
+
+// BucketLimit is a token bucket: Capacity requests at once, refilled at
+// RefillPerSecond.
+type BucketLimit = emulator.BucketLimit
+
+// OpType is the kind of ARM operation a bucket counts: OpReads (GET, HEAD),
+// OpWrites (PUT, PATCH, POST) or OpDeletes (DELETE).
+type OpType = emulator.OpType
+
+// ARM operation types.
+const (
+	OpReads   = emulator.OpReads
+	OpWrites  = emulator.OpWrites
+	OpDeletes = emulator.OpDeletes
+)
+
+// ThrottleStats counts ARM requests served and throttled, in total and per
+// principal.
+type ThrottleStats = emulator.ThrottleStats
+
+// PrincipalStats counts the ARM requests of one (subscription, principal).
+type PrincipalStats = emulator.PrincipalStats

@@ -74,6 +74,12 @@ type Options struct {
 	// ClientOptions uses it).
 	ServiceURLDatastoreEndpoints bool
 
+	// ARMThrottle configures the throttling of ARM requests: on by default
+	// with ARM's documented token buckets per subscription, principal and
+	// operation type (reads 250 at 25/s, writes and deletes 200 at 10/s, a
+	// subscription-wide bucket 15 times larger). Set Off to disable it.
+	ARMThrottle ThrottleOptions
+
 	// Logf, when set, receives one line per request the emulator serves and per
 	// job status change (t.Logf is a good choice). Lines never contain secrets.
 	Logf func(format string, args ...any)
@@ -162,7 +168,7 @@ func startWorkspace(ctx context.Context, options *Options, t reporter) (*Workspa
 		w.baseOpts = *o.ClientOptions
 	}
 	eo := &emulator.Options{StepDelay: o.StepDelay, Logf: o.Logf, RepeatabilityWindow: o.RepeatabilityWindow,
-		ServiceURLDatastoreEndpoints: o.ServiceURLDatastoreEndpoints}
+		ServiceURLDatastoreEndpoints: o.ServiceURLDatastoreEndpoints, ARMThrottle: o.ARMThrottle}
 	if eo.StepDelay == 0 {
 		eo.StepDelay = 5 * time.Millisecond
 	}
@@ -298,6 +304,14 @@ func (w *Workspace) Workspace() batchendpoint.Workspace {
 	c := w.ws.Config()
 	return batchendpoint.Workspace{SubscriptionID: c.SubscriptionID, ResourceGroup: c.ResourceGroup, Name: c.Name}
 }
+
+// ThrottleStats returns how many ARM requests the fake served and answered
+// 429 (throttled), in total and per (subscription, principal), by operation
+// type.
+func (w *Workspace) ThrottleStats() ThrottleStats { return w.srv.ThrottleStats() }
+
+// ResetThrottle refills the ARM throttle's buckets and zeroes its counters.
+func (w *Workspace) ResetThrottle() { w.srv.ResetThrottle() }
 
 // ARMEndpoint is the emulator's Resource Manager base URL (https://127.0.0.1:PORT),
 // for clients other than batchendpoint. It is not dialled in InProcess mode.

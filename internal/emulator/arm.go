@@ -458,7 +458,7 @@ func (s *Server) listDatastoreSecrets(c *call) *apiError {
 
 func (s *Server) armJobLocked(j *job) armJob {
 	p := armJobProps{
-		Tags: j.tags(), Properties: j.systemProperties(), DisplayName: j.displayName, Status: j.status,
+		Tags: j.tags(), Properties: j.allProperties(), DisplayName: j.displayName, Status: j.status, IsArchived: j.archived,
 		ExperimentName: j.experimentName, ComputeID: j.ws.computeID(), JobType: "Pipeline", Settings: map[string]string{},
 		Services: map[string]armJobService{
 			"Tracking": {JobServiceType: "Tracking", Endpoint: s.trackingURL(j.ws)},
@@ -468,11 +468,6 @@ func (s *Server) armJobLocked(j *job) armJob {
 	}
 	if j.description != "" {
 		p.Description = Ptr(j.description)
-	}
-	for k, v := range j.userProps {
-		if !strings.EqualFold(k, "experimentName") {
-			p.Properties[k] = v
-		}
 	}
 	for _, in := range j.inputs {
 		if in.literal {
@@ -504,36 +499,6 @@ func (s *Server) getJob(c *call) *apiError {
 		return notFound("Job %s was not found in workspace %s.", c.vars["job"], c.ws.cfg.Name)
 	}
 	c.writeJSON(http.StatusOK, s.armJobLocked(j))
-	return nil
-}
-
-func (s *Server) listJobs(c *call) *apiError {
-	q := c.r.URL.Query()
-	jobType, tag, view := q.Get("jobType"), q.Get("tag"), strings.ToLower(q.Get("listViewType"))
-	s.mu.Lock()
-	var items []armJob
-	for i := len(s.jobOrder) - 1; i >= 0; i-- {
-		j := s.jobOrder[i]
-		if j.ws != c.ws || view == "archivedonly" {
-			continue
-		}
-		if jobType != "" && !strings.EqualFold(jobType, "Pipeline") {
-			continue
-		}
-		if tag != "" {
-			k, v, hasV := strings.Cut(tag, "=")
-			tv, ok := j.tags()[k]
-			if !ok || (hasV && tv != v) {
-				continue
-			}
-		}
-		items = append(items, s.armJobLocked(j))
-	}
-	s.mu.Unlock()
-	if items == nil {
-		items = []armJob{}
-	}
-	c.writeJSON(http.StatusOK, page(c, items, s.opts.JobsPageSize))
 	return nil
 }
 

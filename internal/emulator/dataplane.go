@@ -271,6 +271,7 @@ func (s *Server) createJob(c *call, ep *endpointState, repeatID string) *apiErro
 		s.childRuns[strings.ToLower(ch.id)] = j
 	}
 	s.jobOrder = append(s.jobOrder, j)
+	j.seq = int64(len(s.jobOrder))
 	resp, _ := json.Marshal(s.batchJobLocked(j))
 	s.jobsWG.Add(1)
 	s.mu.Unlock()
@@ -422,6 +423,7 @@ func (s *Server) buildJob(c *call, ep *endpointState, dep *deploymentState, p *i
 			ErrorMessage:   fmt.Sprintf("Batch deployments of models write exactly one output; %d were provided.", len(outs.keys)),
 			AttemptedValue: len(outs.keys), ErrorCode: "PredicateValidator"})
 	}
+	items = append(items, validateTags(p.Tags)...)
 	userProps := map[string]string{}
 	for k, v := range p.Properties {
 		userProps[k] = literalString(v)
@@ -643,17 +645,26 @@ func randomDisplayName() string {
 	return adjectives[rand.IntN(len(adjectives))] + "_" + nouns[rand.IntN(len(nouns))] + "_" + string(b)
 }
 
-// tags are the job's tags: the system ones plus the caller's.
+// tags are the job's tags: the caller's plus the system ones, which win over
+// a caller's tag of the same name.
 func (j *job) tags() map[string]string {
+	t := make(map[string]string, len(j.userTags)+6)
+	for k, v := range j.userTags {
+		t[k] = v
+	}
+	for k, v := range j.systemTags() {
+		t[k] = v
+	}
+	return t
+}
+
+func (j *job) systemTags() map[string]string {
 	t := map[string]string{
 		"outputType": "output_data", "inputType": "input_data", "azureml.batchrun": "true",
 		"azureml.deploymentname": j.deployment, "azureml.endpointname": j.endpoint, "azureml.jobtype": "azureml.batchjob",
 	}
 	if j.pipeline {
 		t["azureml.jobtype"] = "azureml.pipelinejob"
-	}
-	for k, v := range j.userTags {
-		t[k] = v
 	}
 	return t
 }
@@ -715,7 +726,7 @@ func (s *Server) batchJobLocked(j *job) batchJobResource {
 		InputData:         map[string]batchJobInput{},
 		Name:              j.displayName,
 		Description:       j.description,
-		Properties:        j.systemProperties(),
+		Properties:        j.allProperties(),
 		ProvisioningState: "Succeeded",
 		Status:            j.status,
 		Tags:              j.tags(),

@@ -76,6 +76,62 @@
 // clients written for it can be tested, and a fault on RouteListEndpointJobs
 // reproduces the failure.
 
+// # Client tags, properties and the jobs list
+//
+// An invoke's properties.tags, properties.description and (pipeline
+// deployments only, as the service documents) properties.properties are kept
+// on the job and reported by the data-plane job, the ARM job GET and list
+// (JobBase tags, properties, description) and the management front end's
+// list. Property names are matched case-insensitively, as the service's
+// decoder does. Tags follow ARM's limits (at most 50, names up to 512
+// characters without < > % & \ ? /, values up to 256); others are refused
+// with 400 naming the tag. The service's own tags (azureml.*, inputType,
+// outputType) and properties win over a caller's of the same name: that the
+// real service keeps client-sent tags at all, and how it merges them, is not
+// verified (no official client sends them).
+//
+// Jobs_CreateOrUpdate (PUT .../jobs/{job}) on an existing job updates it as
+// the emulator understands the service: the body is the job as GET returns
+// it; tags (the caller's set is replaced; service tags stay and may not
+// change), description, displayName and isArchived change; properties may be
+// added but not changed; a changed jobType, experimentName, computeId,
+// inputs or outputs is refused with 400 naming the field; fields left out
+// keep their values. Jobs are created only by invoke, so a PUT of an unknown
+// job answers 404. The 2025-12-01 and 2026-03-01 specifications define no
+// PATCH for jobs, and the emulator serves none.
+//
+// The ARM jobs list (Jobs_List) takes the specification's filters, with
+// parameter names and enum values case-insensitive: jobType (batch jobs are
+// "Pipeline"), tag (a tag name, matched case-insensitively; "name=value" also
+// matches the value, an emulator extension the specification does not
+// document), listViewType (ActiveOnly, the default, ArchivedOnly or All, by
+// isArchived; another value is 400) and properties (comma-separated names or
+// name=value pairs, all of which must match). It lists newest first;
+// $skipToken is opaque and marks the last job of the previous page, so jobs
+// created while a client pages neither shift nor repeat the pages it has yet
+// to read. $top caps one answer. Request.Query records the query sent.
+//
+// # ARM throttling
+//
+// The ARM listener throttles as Azure Resource Manager's regional token
+// buckets do (Microsoft Learn, "Understand how Azure Resource Manager
+// throttles requests"): per subscription, per principal (the token's oid,
+// else appid, else sub) and per operation type, reads (GET, HEAD) 250 at
+// once refilled at 25/s, writes (PUT, PATCH and POST, including actions such
+// as listSecrets and cancel) and deletes 200 refilled at 10/s, plus a
+// subscription-wide bucket per operation type 15 times as large shared by all
+// principals. Every authenticated answer under /subscriptions/{id} carries
+// x-ms-ratelimit-remaining-subscription-{reads,writes,deletes} and
+// x-ms-ratelimit-remaining-subscription-global-{reads,writes,deletes} for its
+// operation type (tokens left after the request). When either bucket is empty
+// the request is not executed and takes no token: 429 with Retry-After (whole
+// seconds until a token is available, rounded up) and the ARM envelope code
+// SubscriptionRequestsThrottled (the code ARM answers, from observed
+// responses; the message wording is the emulator's). Run History, discovery,
+// the management front end and the inference host are not ARM and are not
+// counted. Options.ARMThrottle changes the limits or turns throttling off;
+// Server.ThrottleStats counts served and throttled requests per principal.
+//
 // # Repeatable invokes
 //
 // An invoke POST that carries a repeatability id (header repeatability_request-id,

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -12,6 +13,8 @@ type Request struct {
 	Route Route
 	// Method and URL (scheme, host, path and query) of the request.
 	Method, URL string
+	// Query is the parsed query of URL (e.g. the filters of a job list).
+	Query url.Values
 	// Header holds the request headers.
 	Header http.Header
 	// Body is the request body (its first MiB).
@@ -37,7 +40,7 @@ func (s *Server) record(name Route, r *http.Request, body []byte, aud string) *R
 	}
 	u := *r.URL
 	u.Scheme, u.Host = "https", r.Host
-	rr := &Request{Route: name, Method: r.Method, URL: u.String(), Header: h,
+	rr := &Request{Route: name, Method: r.Method, URL: u.String(), Query: r.URL.Query(), Header: h,
 		Body: append([]byte(nil), body...), Audience: aud, Time: time.Now()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,6 +76,10 @@ func (s *Server) Requests(routes ...Route) []Request {
 		}
 		c := *r
 		c.Header = r.Header.Clone()
+		c.Query = url.Values{}
+		for k, v := range r.Query {
+			c.Query[k] = append([]string(nil), v...)
+		}
 		out = append(out, c)
 	}
 	return out

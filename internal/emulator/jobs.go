@@ -100,14 +100,18 @@ type JobInfo struct {
 	Endpoint       string
 	Deployment     string
 	// Pipeline is true for pipeline component deployment jobs.
-	Pipeline        bool
-	Status          string
-	History         []StatusChange
-	Error           *JobError
-	Inputs          map[string]JobInput
-	Outputs         map[string]JobOutput
-	Tags            map[string]string
-	Properties      map[string]string
+	Pipeline bool
+	Status   string
+	History  []StatusChange
+	Error    *JobError
+	Inputs   map[string]JobInput
+	Outputs  map[string]JobOutput
+	// Tags are the system tags and the caller's; Properties likewise.
+	Tags        map[string]string
+	Properties  map[string]string
+	Description string
+	// Archived is the job's isArchived (set by an ARM job update).
+	Archived        bool
 	RepeatabilityID string
 	CreatedAt       time.Time
 	// Model deployments: mini-batch counts and files of failed mini-batches.
@@ -161,6 +165,7 @@ type job struct {
 	description    string
 	userTags       map[string]string
 	userProps      map[string]string
+	seq            int64 // position in s.jobOrder, from 1; orders job lists
 	inputs         []*jobInput
 	outputs        []*jobOutput
 	settings       modelSettings
@@ -175,6 +180,7 @@ type job struct {
 	done     chan struct{}
 
 	// guarded by s.mu
+	archived    bool
 	status      string
 	history     []StatusChange
 	err         *JobError
@@ -405,7 +411,7 @@ func (j *job) infoLocked() JobInfo {
 		Name: j.name, DisplayName: j.displayName, ExperimentName: j.experimentName, Workspace: j.ws.cfg,
 		Endpoint: j.endpoint, Deployment: j.deployment, Pipeline: j.pipeline, Status: j.status,
 		History: append([]StatusChange(nil), j.history...), Inputs: map[string]JobInput{}, Outputs: map[string]JobOutput{},
-		Tags: j.tags(), Properties: j.systemProperties(), RepeatabilityID: j.repeatID, CreatedAt: j.created,
+		Tags: j.tags(), Properties: j.allProperties(), Description: j.description, Archived: j.archived, RepeatabilityID: j.repeatID, CreatedAt: j.created,
 		MiniBatches: j.miniBatches, FailedMiniBatches: j.failedMB, FailedFiles: j.failedFiles,
 	}
 	if j.err != nil {

@@ -36,9 +36,12 @@ const (
 	RouteListJobs             Route = "ListJobs"
 	RouteGetJob               Route = "GetJob"
 	RouteCancelJob            Route = "CancelJob"
-	RouteOperationResult      Route = "OperationResult"
-	RouteDiscovery            Route = "Discovery"
-	RouteRunDetails           Route = "RunDetails"
+	// RoutePutJob is Jobs_CreateOrUpdate (PUT .../jobs/{job}), which updates an
+	// existing job's tags, description, display name and isArchived.
+	RoutePutJob          Route = "PutJob"
+	RouteOperationResult Route = "OperationResult"
+	RouteDiscovery       Route = "Discovery"
+	RouteRunDetails      Route = "RunDetails"
 	// RouteRunChildren is Run History's GET .../runs/{run}/children.
 	RouteRunChildren Route = "RunChildren"
 	// RouteRunData is Run History's POST .../rundata (a run's outputs).
@@ -116,6 +119,7 @@ func (s *Server) armRouteTable() []*route {
 		armRoute(RouteListDatastoreSecrets, http.MethodPost, "workspaces/datastores", "datastores/{name}/listSecrets", s.listDatastoreSecrets),
 		armRoute(RouteListJobs, http.MethodGet, "workspaces/jobs", "jobs", s.listJobs),
 		armRoute(RouteGetJob, http.MethodGet, "workspaces/jobs", "jobs/{job}", s.getJob),
+		armRoute(RoutePutJob, http.MethodPut, "workspaces/jobs", "jobs/{job}", s.putJob),
 		armRoute(RouteCancelJob, http.MethodPost, "workspaces/jobs", "jobs/{job}/cancel", s.cancelJob),
 		{name: RouteOperationResult, method: http.MethodGet, auds: armAudiences, armAPI: true, resType: "locations/mfeOperationResults",
 			segs:   strings.Split("subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{loc}/mfeOperationResults/{op}", "/"),
@@ -325,6 +329,9 @@ func (s *Server) serve(c *call, w http.ResponseWriter, kind listenerKind, mismat
 		if e := s.authenticate(c, auds, kind); e {
 			return
 		}
+		if kind == listenerARM && s.throttled(c) {
+			return
+		}
 		if mismatch {
 			c.fail(armError(http.StatusMethodNotAllowed, "HttpMethodNotAllowed",
 				"The requested resource does not support http method '"+c.r.Method+"'."))
@@ -341,6 +348,9 @@ func (s *Server) serve(c *call, w http.ResponseWriter, kind listenerKind, mismat
 		if e := s.authenticate(c, rt.auds, kind); e {
 			return
 		}
+	}
+	if kind == listenerARM && s.throttled(c) {
+		return
 	}
 	loc := DefaultLocation
 	if rt.wsScoped {

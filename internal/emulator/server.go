@@ -55,6 +55,9 @@ type Options struct {
 	// With the default, clients build https://<account>.blob.core.windows.net
 	// and reach Azurite through StorageProxyURL.
 	ServiceURLDatastoreEndpoints bool
+	// ARMThrottle configures the ARM listener's request throttling, on by
+	// default with ARM's documented token buckets (see ThrottleOptions).
+	ARMThrottle ThrottleOptions
 	// Logf, when set, receives one line per request and per job status change
 	// (e.g. t.Logf). Lines never contain tokens, keys or SAS signatures.
 	Logf func(format string, args ...any)
@@ -74,6 +77,7 @@ type Server struct {
 	armSrv, infSrv *http.Server
 	armURL, infURL string
 	proxy          *storageProxy
+	throttle       *throttle // nil when off
 	armRoutes      []*route
 	infRoutes      []*route
 
@@ -123,6 +127,9 @@ func New(opts *Options) (*Server, error) {
 		s.opts.TenantID = DefaultTenantID
 	}
 	s.cred = &Credential{TenantID: s.opts.TenantID}
+	if !s.opts.ARMThrottle.Off {
+		s.throttle = newThrottle(s.opts.ARMThrottle)
+	}
 	c, err := newCerts()
 	if err != nil {
 		return nil, err

@@ -104,12 +104,14 @@ func MintToken(tenant, aud string, life time.Duration) (string, time.Time) {
 
 // tokenClaims are the claims the emulator reads.
 type tokenClaims struct {
-	Aud  audClaim `json:"aud"`
-	Exp  int64    `json:"exp"`
-	Nbf  int64    `json:"nbf"`
-	Name string   `json:"name"`
-	UPN  string   `json:"upn"`
-	OID  string   `json:"oid"`
+	Aud   audClaim `json:"aud"`
+	Exp   int64    `json:"exp"`
+	Nbf   int64    `json:"nbf"`
+	Name  string   `json:"name"`
+	UPN   string   `json:"upn"`
+	OID   string   `json:"oid"`
+	AppID string   `json:"appid"`
+	Sub   string   `json:"sub"`
 }
 
 // audClaim accepts aud as a string or an array of strings.
