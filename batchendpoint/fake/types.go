@@ -166,3 +166,15 @@ type ThrottleStats = emulator.ThrottleStats
 
 // PrincipalStats counts the ARM requests of one (subscription, principal).
 type PrincipalStats = emulator.PrincipalStats
+
+// Simulation makes a deployment's jobs cheap, for load tests
+// (ModelDeployment.Simulate, PipelineDeployment.Simulate): each job passes
+// through Preparing, Queued, Running (for Duration) and Finalizing on timers,
+// without running Score or Run, touching storage or writing logs, and ends as
+// Outcome says (nil: Completed; a *JobError: Failed with its code). Holds,
+// FailJob, FailNextJobs and cancel apply as to other jobs.
+type Simulation = emulator.Simulation
+
+// SimulatedJob is what a Simulation's functions get: the job's Name, its
+// Index among the workspace's jobs (from 0, in creation order), Tags and Inputs.
+type SimulatedJob = emulator.SimulatedJob

@@ -276,7 +276,11 @@ func (s *Server) createJob(c *call, ep *endpointState, repeatID string) *apiErro
 	s.jobsWG.Add(1)
 	s.mu.Unlock()
 	s.logf("job %s created on %s/%s", j.name, j.endpoint, j.deployment)
-	go s.runJob(j)
+	if sim := j.dep.simulation(); sim != nil {
+		s.simulate(j, sim)
+	} else {
+		go s.runJob(j)
+	}
 
 	c.w.Header().Set("azureml-model-deployment", j.deployment)
 	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -59,6 +59,9 @@ type ModelDeployment struct {
 	InstanceCount int
 	// Score scores mini-batches; when nil every input file yields one row, its base name.
 	Score ScoreFunc
+	// Simulate, when set, replaces running Score: jobs pass through their
+	// statuses on timers without reading inputs or writing outputs and logs.
+	Simulate *Simulation
 }
 
 func (d *ModelDeployment) validate() error {
@@ -163,6 +166,9 @@ type PipelineDeployment struct {
 	// (properties["azureml.moduleName"]), in order. One step named after the
 	// component when empty.
 	Steps []string
+	// Simulate, when set, replaces Run: jobs pass through their statuses on
+	// timers without reading inputs or writing outputs and logs.
+	Simulate *Simulation
 }
 
 func (d *PipelineDeployment) validate() error {

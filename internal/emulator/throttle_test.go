@@ -26,12 +26,16 @@ type bubble struct {
 	hc *http.Client
 }
 
-func newBubble(t *testing.T, opts *emulator.Options) *bubble {
+// newBubble registers endpoint "pipe" (deployment "hello") and one endpoint
+// per deps entry, named after it.
+func newBubble(t *testing.T, opts *emulator.Options, deps ...emulator.PipelineDeployment) *bubble {
 	t.Helper()
 	if opts == nil {
 		opts = &emulator.Options{}
 	}
-	opts.StepDelay = -1
+	if opts.StepDelay == 0 {
+		opts.StepDelay = -1
+	}
 	s, err := emulator.New(opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
@@ -41,6 +45,10 @@ func newBubble(t *testing.T, opts *emulator.Options) *bubble {
 		AccountKey: "a2V5", Container: "c", Default: true}))
 	require.NoError(t, ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: "pipe", DefaultDeployment: "hello"}))
 	require.NoError(t, ws.AddPipelineDeployment("pipe", emulator.PipelineDeployment{Name: "hello"}))
+	for _, d := range deps {
+		require.NoError(t, ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: d.Name, DefaultDeployment: d.Name}))
+		require.NoError(t, ws.AddPipelineDeployment(d.Name, d))
+	}
 	return &bubble{t: t, s: s, ws: ws, hc: &http.Client{Transport: s.InProcessTransport()}}
 }
 
