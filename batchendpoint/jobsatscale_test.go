@@ -162,9 +162,9 @@ func TestListJobsFilters(t *testing.T) {
 		req batchendpoint.InvokeRequest
 	}
 	specs := []spec{
-		{"ep-a", batchendpoint.InvokeRequest{Input: scaleInput, Tags: map[string]string{"team": "a"}}},                        // a0
-		{"ep-a", batchendpoint.InvokeRequest{Input: scaleInput, Tags: map[string]string{"team": "b"}}},                        // a1
-		{"ep-b", batchendpoint.InvokeRequest{Input: scaleInput, Tags: map[string]string{"team": "a"}}},                        // b0
+		{"ep-a", batchendpoint.InvokeRequest{Input: scaleInput, Tags: map[string]string{"team": "a"}}},                             // a0
+		{"ep-a", batchendpoint.InvokeRequest{Input: scaleInput, Tags: map[string]string{"team": "b"}}},                             // a1
+		{"ep-b", batchendpoint.InvokeRequest{Input: scaleInput, Tags: map[string]string{"team": "a"}}},                             // b0
 		{"ep-a", batchendpoint.InvokeRequest{Deployment: "pipe-dep", Properties: map[string]string{"batch": "7", "owner": "ana"}}}, // a2
 		{"ep-a", batchendpoint.InvokeRequest{Deployment: "pipe-dep", Properties: map[string]string{"batch": "8"}}},                 // a3 (held Running)
 	}
@@ -188,7 +188,7 @@ func TestListJobsFilters(t *testing.T) {
 		got, err := c.GetJob(ctx, j.Name(), nil)
 		require.NoError(t, err)
 		created = append(created, got.Details().CreatedAt) // as the service reports it
-		time.Sleep(2 * time.Millisecond)                    // distinct creation times
+		time.Sleep(2 * time.Millisecond)                   // distinct creation times
 	}
 	a0, a1, a2, a3 := names[0], names[1], names[3], names[4]
 	// newest first

@@ -28,9 +28,11 @@ const (
 	// DefaultWatcherReserveReads is the default reserve of ARM reads: below it
 	// (x-ms-ratelimit-remaining-subscription-reads) the watcher slows down.
 	DefaultWatcherReserveReads = 50
-	// DefaultWatcherInterval is the default time from the start of one round of
-	// list pages to the next.
-	DefaultWatcherInterval = 10 * time.Second
+	// DefaultWatcherInterval is the default shortest time from the start of
+	// one round of list pages to the next: Job.Wait's first delay. With many
+	// jobs a round takes longer (pages at ReadsPerSecond) and the next follows
+	// at once.
+	DefaultWatcherInterval = 2 * time.Second
 	// DefaultWatcherNotFoundAfter is how long a job may be absent from the
 	// list before the watcher asks for it by name.
 	DefaultWatcherNotFoundAfter = 2 * time.Minute
