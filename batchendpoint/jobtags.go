@@ -77,8 +77,8 @@ func validateDescription(field, s string) error {
 
 // UpdateJobTags sets the caller's tags of job name: an ARM GET of the job, then
 // a PUT of the same job with its tags changed (Jobs_CreateOrUpdate on an
-// existing job, which updates its tags, description, display name and
-// archived flag), with If-Match when the GET answered an ETag. tags replaces
+// existing job, whose tags "will replace Tags in the existing job", as the
+// specification says), with If-Match when the GET answered an ETag. tags replaces
 // every caller tag (UpdateJobTagsOptions.Merge keeps the others); the
 // service's tags (azureml.*) and the SDK's (azmlbatch.*, the repeatability id)
 // are always kept. tags follows InvokeRequest.Tags' rules. Another writer
