@@ -42,7 +42,8 @@ const (
 // MaxConcurrencyPerInstance 1, ErrorThreshold -1 (nil: failures never fail the
 // job), MaxRetries 3 (nil), Timeout 30 s, OutputAction AppendRow,
 // OutputFileName predictions.csv, InstanceCount 1; a nil Score yields one row
-// per input file, its base name.
+// per input file, its base name. Simulate (a *Simulation) replaces Score for
+// load tests.
 type ModelDeployment = emulator.ModelDeployment
 
 // Pipeline input types, as PipelineInput.Type reports them.
@@ -86,6 +87,7 @@ type PipelineOutput = emulator.PipelineOutput
 // non-nil, declares the component's inputs (a non-empty value is a literal's
 // default) and Outputs its outputs; requests naming others are rejected, and
 // declared outputs a request does not name go to their default location.
+// Simulate (a *Simulation) replaces Run for load tests.
 type PipelineDeployment = emulator.PipelineDeployment
 
 // JobError is a job's failure: the Code and Message a client reads back.

@@ -74,6 +74,10 @@ type Options struct {
 	// ClientOptions uses it).
 	ServiceURLDatastoreEndpoints bool
 
+	// RequestLogLimit, when positive, keeps only the newest RequestLogLimit
+	// requests for Requests and Invocations (load tests); all when zero.
+	RequestLogLimit int
+
 	// ARMThrottle configures the throttling of ARM requests: on by default
 	// with ARM's documented token buckets per subscription, principal and
 	// operation type (reads 250 at 25/s, writes and deletes 200 at 10/s, a
@@ -168,7 +172,8 @@ func startWorkspace(ctx context.Context, options *Options, t reporter) (*Workspa
 		w.baseOpts = *o.ClientOptions
 	}
 	eo := &emulator.Options{StepDelay: o.StepDelay, Logf: o.Logf, RepeatabilityWindow: o.RepeatabilityWindow,
-		ServiceURLDatastoreEndpoints: o.ServiceURLDatastoreEndpoints, ARMThrottle: o.ARMThrottle}
+		ServiceURLDatastoreEndpoints: o.ServiceURLDatastoreEndpoints, ARMThrottle: o.ARMThrottle,
+		RequestLogLimit: o.RequestLogLimit}
 	if eo.StepDelay == 0 {
 		eo.StepDelay = 5 * time.Millisecond
 	}

@@ -109,7 +109,9 @@
 // name=value pairs, all of which must match). It lists newest first;
 // $skipToken is opaque and marks the last job of the previous page, so jobs
 // created while a client pages neither shift nor repeat the pages it has yet
-// to read. $top caps one answer. Request.Query records the query sent.
+// to read. $top caps one answer. Request.Query records the query sent. The
+// management front end's job list takes the same filters (not $skipToken: it
+// answers in one page); that the real one does is not verified.
 //
 // # ARM throttling
 //
@@ -131,6 +133,17 @@
 // the management front end and the inference host are not ARM and are not
 // counted. Options.ARMThrottle changes the limits or turns throttling off;
 // Server.ThrottleStats counts served and throttled requests per principal.
+//
+// # Simulated jobs
+//
+// A deployment with Simulate set (ModelDeployment.Simulate,
+// PipelineDeployment.Simulate) runs no Go function: its jobs go Preparing,
+// Queued, Running (for Simulation.Duration), Finalizing and end as
+// Simulation.Outcome decides, each step on one timer (time.AfterFunc) and a
+// context.AfterFunc for cancellation, so a job costs no goroutine while it
+// runs (a held job gets one while held). Inputs are not read, outputs and log
+// files not written. Holds, FailJob, FailNextJobs, cancel and Close apply as
+// to other jobs.
 //
 // # Repeatable invokes
 //

@@ -24,6 +24,9 @@ type Request struct {
 	// Status is the response status; 0 when the connection was reset or the
 	// response is still being written.
 	Status int
+	// ResponseHeader holds the response headers (e.g. the ARM rate-limit
+	// headers); nil while the response is being written.
+	ResponseHeader http.Header
 	// Time is when the request arrived.
 	Time time.Time
 }
@@ -45,12 +48,17 @@ func (s *Server) record(name Route, r *http.Request, body []byte, aud string) *R
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rr)
+	if n := s.opts.RequestLogLimit; n > 0 && len(s.requests) > n {
+		s.requests[len(s.requests)-n-1] = nil
+		s.requests = s.requests[len(s.requests)-n:]
+	}
 	return rr
 }
 
-func (s *Server) finishRecord(rr *Request, status int, r *http.Request) {
+func (s *Server) finishRecord(rr *Request, status int, r *http.Request, h http.Header) {
 	s.mu.Lock()
 	rr.Status = status
+	rr.ResponseHeader = h
 	s.mu.Unlock()
 	s.logf("%s %s -> %d", r.Method, r.URL.Path, status)
 }
@@ -76,6 +84,7 @@ func (s *Server) Requests(routes ...Route) []Request {
 		}
 		c := *r
 		c.Header = r.Header.Clone()
+		c.ResponseHeader = r.ResponseHeader.Clone()
 		c.Query = url.Values{}
 		for k, v := range r.Query {
 			c.Query[k] = append([]string(nil), v...)

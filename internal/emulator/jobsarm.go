@@ -99,7 +99,8 @@ func encodeJobsToken(seq int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(skipTokenPrefix + strconv.FormatInt(seq, 10)))
 }
 
-func parseJobFilter(q query) (jobFilter, *apiError) {
+// parseJobFilter reads the filters of q, and its $skipToken when paged.
+func parseJobFilter(q query, paged bool) (jobFilter, *apiError) {
 	f := jobFilter{view: "activeonly"}
 	f.jobType, _ = q.get("jobType")
 	if t, ok := q.get("tag"); ok && t != "" {
@@ -131,7 +132,7 @@ func parseJobFilter(q query) (jobFilter, *apiError) {
 			f.props = append(f.props, pf)
 		}
 	}
-	if tok, ok := q.get("$skipToken"); ok && tok != "" {
+	if tok, ok := q.get("$skipToken"); paged && ok && tok != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
 		n, perr := strconv.ParseInt(strings.TrimPrefix(string(raw), skipTokenPrefix), 10, 64)
 		if err != nil || perr != nil || !strings.HasPrefix(string(raw), skipTokenPrefix) || n < 1 {
@@ -179,7 +180,7 @@ func (f *jobFilter) matchLocked(j *job) bool {
 // while a client pages do not shift the pages it has yet to read.
 func (s *Server) listJobs(c *call) *apiError {
 	q := query(c.r.URL.Query())
-	f, e := parseJobFilter(q)
+	f, e := parseJobFilter(q, true)
 	if e != nil {
 		return e
 	}
@@ -194,11 +195,12 @@ func (s *Server) listJobs(c *call) *apiError {
 	items := []armJob{}
 	var last int64
 	more := false
-	for i := len(s.jobOrder) - 1; i >= 0; i-- {
+	start := len(s.jobOrder) - 1
+	if f.after > 0 {
+		start = min(start, int(f.after)-2) // jobOrder[i].seq == i+1
+	}
+	for i := start; i >= 0; i-- {
 		j := s.jobOrder[i]
-		if f.after > 0 && j.seq >= f.after {
-			continue
-		}
 		if j.ws != c.ws || !f.matchLocked(j) {
 			continue
 		}

@@ -244,6 +244,23 @@ func TestListJobsFilters(t *testing.T) {
 			assert.Equal(t, want, reqs[0].Query, "the query is recorded")
 		})
 	}
+	mferp := []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{c, b, a}},
+		{"tag=team", []string{b, a}},
+		{"listViewType=All", []string{d, c, b, a}},
+		{"properties=p&jobType=Pipeline", []string{c}},
+	}
+	for _, tc := range mferp {
+		t.Run("mferp "+tc.query, func(t *testing.T) {
+			r := e.do(http.MethodGet, e.s.ARMEndpoint()+"/mferp/managementfrontend"+e.ws.ID()+"/batchEndpoints/pipe/jobs?api-version=2020-09-01-dataplanepreview&"+tc.query,
+				emulator.AudienceARM, nil, nil)
+			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+			assert.Equal(t, tc.want, jobNames(t, r.json(t)))
+		})
+	}
 	for _, q := range []string{"listViewType=Bogus", "$skipToken=garbage"} {
 		t.Run(q, func(t *testing.T) {
 			r := e.arm(http.MethodGet, "/jobs", nil, q)

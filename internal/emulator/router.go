@@ -238,7 +238,7 @@ func (s *Server) handler(kind listenerKind) http.Handler {
 		}
 		c := &call{s: s, w: sw, r: r, vars: vars, body: body, reqID: reqID, route: rt, aud: aud}
 		status := 0
-		defer func() { s.finishRecord(idx, status, r) }()
+		defer func() { s.finishRecord(idx, status, r, sw.Header().Clone()) }()
 
 		if f := s.takeFault(name, r); f != nil {
 			if f.Delay > 0 {

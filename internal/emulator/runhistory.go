@@ -108,7 +108,7 @@ func (s *Server) runBodyLocked(c *call, r runRef) runDetails {
 	j := r.j
 	d := runDetails{
 		RunID: r.id(), RunUUID: j.guid, Status: j.status, Target: "cpu-cluster", DisplayName: j.displayName,
-		StartTimeUTC: j.created.Format(time.RFC3339Nano), Properties: j.systemProperties(), Tags: j.tags(),
+		StartTimeUTC: j.created.Format(time.RFC3339Nano), Properties: j.allProperties(), Tags: j.tags(),
 		Warnings: []string{}, RootRunID: j.name, RunType: "azureml.PipelineRun", ExperimentID: j.ws.guid,
 		LogFiles: s.logFileURLsLocked(j, r.id()),
 	}
@@ -268,7 +268,18 @@ func (s *Server) endpointJobs(c *call) *apiError {
 	} else if ep.deploymentLocked(dep) == nil {
 		return notFound("Deployment '%s' was not found in batch endpoint '%s'.", dep, ep.cfg.Name)
 	}
-	c.writeJSON(http.StatusOK, list[batchJobResource]{Value: s.endpointJobsLocked(ep, dep)})
+	f, e := parseJobFilter(query(c.r.URL.Query()), false)
+	if e != nil {
+		return e
+	}
+	out := []batchJobResource{}
+	for i := len(s.jobOrder) - 1; i >= 0; i-- {
+		j := s.jobOrder[i]
+		if strings.EqualFold(j.endpoint, ep.cfg.Name) && j.ws == ep.ws && (dep == "" || strings.EqualFold(dep, j.deployment)) && f.matchLocked(j) {
+			out = append(out, s.batchJobLocked(j))
+		}
+	}
+	c.writeJSON(http.StatusOK, list[batchJobResource]{Value: out})
 	return nil
 }
 

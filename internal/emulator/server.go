@@ -55,6 +55,9 @@ type Options struct {
 	// With the default, clients build https://<account>.blob.core.windows.net
 	// and reach Azurite through StorageProxyURL.
 	ServiceURLDatastoreEndpoints bool
+	// RequestLogLimit, when positive, keeps only the newest RequestLogLimit
+	// requests for Requests (load tests send millions); all are kept when zero.
+	RequestLogLimit int
 	// ARMThrottle configures the ARM listener's request throttling, on by
 	// default with ARM's documented token buckets (see ThrottleOptions).
 	ARMThrottle ThrottleOptions

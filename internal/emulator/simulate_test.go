@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -170,4 +171,58 @@ func TestSimulatedJobsAtScale(t *testing.T) {
 			require.Equal(t, emulator.StatusCompleted, info.Status, "job %d", i)
 		}
 	})
+}
+
+// BenchmarkInvokeSimulated measures creating jobs by invoke (the data plane,
+// which ARM does not throttle) in process, and what each job keeps while it
+// runs (heap-B/job, stack-B/job, goroutines/job): a simulated job against one whose deployment
+// function blocks until the job ends (the baseline, as any running job).
+func BenchmarkInvokeSimulated(b *testing.B) {
+	blocking := emulator.PipelineDeployment{Name: "sim", Run: func(ctx context.Context, _ *emulator.PipelineRun) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}}
+	simulated := emulator.PipelineDeployment{Name: "sim", Simulate: &emulator.Simulation{
+		Duration: func(emulator.SimulatedJob) time.Duration { return time.Hour }}}
+	for _, bc := range []struct {
+		name string
+		dep  emulator.PipelineDeployment
+	}{{"simulated", simulated}, {"goroutine", blocking}} {
+		b.Run(bc.name, func(b *testing.B) { benchInvoke(b, bc.dep) })
+	}
+}
+
+func benchInvoke(b *testing.B, dep emulator.PipelineDeployment) {
+	s, err := emulator.New(&emulator.Options{StepDelay: -1, ARMThrottle: emulator.ThrottleOptions{Off: true}})
+	require.NoError(b, err)
+	defer s.Close()
+	ws, err := s.AddWorkspace(emulator.WorkspaceConfig{SubscriptionID: sub, ResourceGroup: rg, Name: wsName})
+	require.NoError(b, err)
+	require.NoError(b, ws.AddDatastore(emulator.Datastore{Name: "workspaceblobstore", AccountName: "devstoreaccount1", AccountKey: "a2V5", Container: "c", Default: true}))
+	require.NoError(b, ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: "sim", DefaultDeployment: "sim"}))
+	require.NoError(b, ws.AddPipelineDeployment("sim", dep))
+	hc := &http.Client{Transport: s.InProcessTransport()}
+	tok, _ := emulator.MintToken("", emulator.AudienceML, time.Hour)
+	body := []byte(`{"properties":{"inputData":{"x":{"jobInputType":"Literal","value":"1"}},"tags":{"batch":"b1"}}}`)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	g0 := runtime.NumGoroutine()
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, ws.ScoringURI("sim"), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := hc.Do(req)
+		if err != nil || res.StatusCode != http.StatusCreated {
+			b.Fatalf("invoke: %v %v", err, res)
+		}
+		_ = res.Body.Close()
+	}
+	b.StopTimer()
+	s.ClearRequests()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/job")
+	b.ReportMetric(float64(int64(after.StackInuse)-int64(before.StackInuse))/float64(b.N), "stack-B/job")
+	b.ReportMetric(float64(runtime.NumGoroutine()-g0)/float64(b.N), "goroutines/job")
 }

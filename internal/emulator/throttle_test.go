@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -198,6 +199,12 @@ func TestThrottlePrincipalsAndGlobal(t *testing.T) {
 		assert.Equal(t, "0", r.header.Get("x-ms-ratelimit-remaining-subscription-global-reads"))
 		_, msg := r.errCode(t)
 		assert.Contains(t, msg, "global")
+		// Credential.PrincipalID sets the principal.
+		cred := &emulator.Credential{PrincipalID: "a"}
+		at, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{emulator.AudienceARM + "/.default"}})
+		require.NoError(t, err)
+		r = b.send(http.MethodGet, b.armURL(""), at.Token, "")
+		require.Equal(t, http.StatusTooManyRequests, r.status, "principal a's bucket is empty")
 		// Writes have their own buckets.
 		w := b.send(http.MethodPost, b.armURL("/datastores/workspaceblobstore/listSecrets"), toks[0], "")
 		require.Equal(t, http.StatusOK, w.status)
@@ -209,7 +216,7 @@ func TestThrottlePrincipalsAndGlobal(t *testing.T) {
 		assert.Equal(t, "1", other.header.Get("x-ms-ratelimit-remaining-subscription-reads"))
 		st := b.s.ThrottleStats()
 		assert.Equal(t, 7, st.Served[emulator.OpReads])
-		assert.Equal(t, 4, st.Throttled[emulator.OpReads])
+		assert.Equal(t, 5, st.Throttled[emulator.OpReads])
 		assert.Len(t, st.Principals, 5)
 		b.s.ResetThrottle()
 		r = b.send(http.MethodGet, b.armURL(""), toks[0], "")
@@ -274,6 +281,28 @@ func TestThrottleScope(t *testing.T) {
 					assert.Empty(t, r.header.Get("x-ms-ratelimit-remaining-subscription-reads"))
 					assert.Empty(t, r.header.Get("x-ms-ratelimit-remaining-subscription-global-reads"))
 				}
+			})
+		})
+	}
+}
+
+func TestRequestLogLimit(t *testing.T) {
+	tests := []struct {
+		limit, sent, want int
+	}{{0, 5, 5}, {3, 5, 3}, {3, 2, 2}}
+	for _, tc := range tests {
+		t.Run(strconv.Itoa(tc.limit), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := newBubble(t, &emulator.Options{RequestLogLimit: tc.limit})
+				tok := principalToken("oid", "p")
+				for i := range tc.sent {
+					b.send(http.MethodGet, b.armURL("/jobs/j"+strconv.Itoa(i)), tok, "")
+				}
+				reqs := b.s.Requests()
+				require.Len(t, reqs, tc.want)
+				assert.True(t, strings.HasSuffix(strings.Split(reqs[len(reqs)-1].URL, "?")[0], "/jobs/j"+strconv.Itoa(tc.sent-1)), "the newest are kept")
+				assert.Equal(t, "404", strconv.Itoa(reqs[0].Status))
+				assert.NotEmpty(t, reqs[0].ResponseHeader.Get("x-ms-ratelimit-remaining-subscription-reads"))
 			})
 		})
 	}

@@ -44,6 +44,10 @@ type Credential struct {
 	TenantID string
 	// Lifetime of minted tokens; one hour when zero.
 	Lifetime time.Duration
+	// PrincipalID goes into oid, the principal ARM throttles by;
+	// DefaultPrincipalID when empty. Credentials with different ids have
+	// their own ARM token buckets.
+	PrincipalID string
 
 	mu     sync.Mutex
 	scopes [][]string
@@ -65,7 +69,7 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 		life = time.Hour
 	}
 	aud := strings.TrimSuffix(opts.Scopes[0], "/.default")
-	tok, exp := MintToken(c.TenantID, aud, life)
+	tok, exp := mintToken(c.TenantID, c.PrincipalID, aud, life)
 	return azcore.AccessToken{Token: tok, ExpiresOn: exp, RefreshOn: exp.Add(-life / 6)}, nil
 }
 
@@ -79,8 +83,19 @@ func (c *Credential) Scopes() [][]string {
 // MintToken returns an unsigned JWT for audience aud valid for life (negative life
 // gives an expired token) and its expiry. tenant defaults to DefaultTenantID.
 func MintToken(tenant, aud string, life time.Duration) (string, time.Time) {
+	return mintToken(tenant, "", aud, life)
+}
+
+// DefaultPrincipalID is the oid of tokens minted by MintToken and by a
+// Credential without PrincipalID.
+const DefaultPrincipalID = "11111111-1111-1111-1111-111111111111"
+
+func mintToken(tenant, oid, aud string, life time.Duration) (string, time.Time) {
 	if tenant == "" {
 		tenant = DefaultTenantID
+	}
+	if oid == "" {
+		oid = DefaultPrincipalID
 	}
 	now := time.Now()
 	exp := now.Add(life)
@@ -90,7 +105,7 @@ func MintToken(tenant, aud string, life time.Duration) (string, time.Time) {
 		"aud":   aud,
 		"iss":   "https://sts.windows.net/" + tenant + "/",
 		"tid":   tenant,
-		"oid":   "11111111-1111-1111-1111-111111111111",
+		"oid":   oid,
 		"appid": "22222222-2222-2222-2222-222222222222",
 		"name":  "Emulator User",
 		"upn":   "user@emulator.local",
