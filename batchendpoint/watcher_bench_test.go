@@ -142,7 +142,7 @@ func BenchmarkJobWatcher(b *testing.B) {
 		n, lo, hi = 500, 500*time.Millisecond, 5*time.Second
 	}
 	for b.Loop() {
-		w := scaleEnv(b, nil, scaleDuration(n, lo, hi))
+		w := scaleEnv(b, &fake.Options{RequestLogLimit: 1000}, scaleDuration(n, lo, hi))
 		c := w.Client()
 		watched := followWithWatcher(b, w, invokeMany(b, c, n))
 		waited := followWithWait(b, w, invokeMany(b, c, n))
