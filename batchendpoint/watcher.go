@@ -353,7 +353,7 @@ func (w *JobWatcher) lookUpMissing(ctx context.Context, p *pacer, round int, com
 	w.mu.Unlock()
 	for _, n := range names {
 		var job wire.Job
-		resp, err := w.get(ctx, p, w.c.armURL("/jobs/"+url.PathEscape(n), nil), &job)
+		_, err := w.get(ctx, p, w.c.armURL("/jobs/"+url.PathEscape(n), nil), &job)
 		var re *azcore.ResponseError
 		switch {
 		case err == nil:
@@ -377,7 +377,6 @@ func (w *JobWatcher) lookUpMissing(ctx context.Context, p *pacer, round int, com
 			w.mu.Unlock()
 			w.emit([]JobEvent{e})
 		default:
-			_ = resp
 			return err
 		}
 	}
