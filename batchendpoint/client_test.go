@@ -128,7 +128,9 @@ func TestInvokeRequestsAndCache(t *testing.T) {
 	assert.Equal(t, "classifier-xgboost", post.Header.Get("azureml-model-deployment"))
 	assert.Regexp(t, uuidRE, post.Header.Get("repeatability_request-id"))
 	assert.Contains(t, post.Header.Get("User-Agent"), "azsdk-go-batchendpoint/v0.1.0")
-	assert.JSONEq(t, `{"properties":{"inputData":{"UriFolder":{"uri":"`+heartURL+`","jobInputType":"UriFolder"}}}}`, string(post.Body))
+	rid := post.Header.Get("repeatability_request-id")
+	// Every invoke records its repeatability id in a tag (FindJob lists by it).
+	assert.JSONEq(t, `{"properties":{"inputData":{"UriFolder":{"uri":"`+heartURL+`","jobInputType":"UriFolder"}},"tags":{"azmlbatch.rid.`+rid+`":"`+rid+`"}}}`, string(post.Body))
 
 	for i := 0; i < 3; i++ {
 		_, err = c.Invoke(ctx, e2eModelEP, req, nil)

@@ -67,11 +67,13 @@ const (
 	ResourceDeployment    ResourceType = "deployment"
 	ResourceDatastore     ResourceType = "datastore"
 	ResourceDataAsset     ResourceType = "data asset"
+	// ResourceJob is a job looked for by its repeatability id (Client.FindJob).
+	ResourceJob ResourceType = "job with repeatability id"
 )
 
 // PossibleResourceTypeValues returns the resource types.
 func PossibleResourceTypeValues() []ResourceType {
-	return []ResourceType{ResourceBatchEndpoint, ResourceDeployment, ResourceDatastore, ResourceDataAsset}
+	return []ResourceType{ResourceBatchEndpoint, ResourceDeployment, ResourceDatastore, ResourceDataAsset, ResourceJob}
 }
 
 // LogKind tells user logs from system logs.

@@ -16,8 +16,9 @@ import (
 
 // AmbiguousInvokeError reports an invoke POST that may have reached the service
 // (a 5xx answer, or a connection lost after the request was written): a job may
-// exist. Reconcile by listing the endpoint's jobs, or invoke again with the same
-// RepeatabilityID so the service can de-duplicate. Err is the underlying error,
+// exist. Reconcile with Client.FindJob(ctx, Endpoint, RepeatabilityID, nil),
+// which finds the job by the tag every invoke records, or invoke again with the
+// same RepeatabilityID so the service can de-duplicate. Err is the underlying error,
 // an *azcore.ResponseError when the service answered.
 type AmbiguousInvokeError struct {
 	RepeatabilityID string
@@ -31,8 +32,9 @@ type AmbiguousInvokeError struct {
 // Error says that a job may exist and how to reconcile.
 func (e *AmbiguousInvokeError) Error() string {
 	return fmt.Sprintf("invoke of batch endpoint %q may have created a job (repeatability_request-id %s); it was not resent. "+
-		"Invoke again with InvokeOptions.RepeatabilityID=%q (and RepeatabilityFirstSent=FirstSent): the service answers with the job if it exists, and creates it once if not: %s",
-		e.Endpoint, e.RepeatabilityID, e.RepeatabilityID, brief(e.Err))
+		"Find it with Client.FindJob(ctx, %q, %q, nil) (a *NotFoundError if there is none), "+
+		"or invoke again with InvokeOptions.RepeatabilityID=%q (and RepeatabilityFirstSent=FirstSent): the service answers with the job if it exists, and creates it once if not: %s",
+		e.Endpoint, e.RepeatabilityID, e.Endpoint, e.RepeatabilityID, e.RepeatabilityID, brief(e.Err))
 }
 
 // Unwrap returns the underlying error.

@@ -59,10 +59,10 @@ func ExampleClient_Invoke() {
 		log.Fatal(err) // TODO: handle error
 	}
 	fmt.Println(job.Status())
-	fmt.Println(string(w.Requests(fake.RouteInvoke)[0].Body))
+	fmt.Println(invokeBody(w.Requests(fake.RouteInvoke)[0]))
 	// Output:
 	// Preparing
-	// {"properties":{"inputData":{"UriFolder":{"uri":"https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data","jobInputType":"UriFolder"}}}}
+	// {"properties":{"inputData":{"UriFolder":{"uri":"https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data","jobInputType":"UriFolder"}},"tags":{"azmlbatch.rid.<id>":"<id>"}}}
 }
 
 // Run a named deployment (sent in the azureml-model-deployment header).
@@ -116,9 +116,9 @@ func ExampleClient_Invoke_pipelineLiterals() {
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
-	fmt.Println(string(w.Requests(fake.RouteInvoke)[0].Body))
+	fmt.Println(invokeBody(w.Requests(fake.RouteInvoke)[0]))
 	// Output:
-	// {"properties":{"inputData":{"heart_data":{"uri":"https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data","jobInputType":"UriFolder"},"normalize":{"value":"True","jobInputType":"Literal"},"score_mode":{"value":"append","jobInputType":"Literal"},"threshold":{"value":"0.5","jobInputType":"Literal"},"top_k":{"value":"5","jobInputType":"Literal"}},"properties":{"experimentName":"my-batch-job-experiment"}}}
+	// {"properties":{"inputData":{"heart_data":{"uri":"https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data","jobInputType":"UriFolder"},"normalize":{"value":"True","jobInputType":"Literal"},"score_mode":{"value":"append","jobInputType":"Literal"},"threshold":{"value":"0.5","jobInputType":"Literal"},"top_k":{"value":"5","jobInputType":"Literal"}},"properties":{"experimentName":"my-batch-job-experiment"},"tags":{"azmlbatch.rid.<id>":"<id>"}}}
 }
 
 // A named uri_file output at a chosen path on a Blob datastore.
@@ -141,9 +141,9 @@ func ExampleClient_Invoke_output() {
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
-	fmt.Println(string(w.Requests(fake.RouteInvoke)[0].Body))
+	fmt.Println(invokeBody(w.Requests(fake.RouteInvoke)[0]))
 	// Output:
-	// {"properties":{"inputData":{"heart_data":{"uri":"/subscriptions/00000000-0000-0000-0000-00000000fa4e/resourceGroups/fake-rg/providers/Microsoft.MachineLearningServices/workspaces/fake-ws/data/heart-data/versions/1","jobInputType":"UriFolder"}},"outputData":{"score":{"uri":"/subscriptions/00000000-0000-0000-0000-00000000fa4e/resourceGroups/fake-rg/providers/Microsoft.MachineLearningServices/workspaces/fake-ws/datastores/workspaceblobstore/paths/batch-jobs/my-unique-path","jobOutputType":"UriFile"}}}}
+	// {"properties":{"inputData":{"heart_data":{"uri":"/subscriptions/00000000-0000-0000-0000-00000000fa4e/resourceGroups/fake-rg/providers/Microsoft.MachineLearningServices/workspaces/fake-ws/data/heart-data/versions/1","jobInputType":"UriFolder"}},"outputData":{"score":{"uri":"/subscriptions/00000000-0000-0000-0000-00000000fa4e/resourceGroups/fake-rg/providers/Microsoft.MachineLearningServices/workspaces/fake-ws/datastores/workspaceblobstore/paths/batch-jobs/my-unique-path","jobOutputType":"UriFile"}},"tags":{"azmlbatch.rid.<id>":"<id>"}}}
 }
 
 // The newest version of a data asset (one lookup, then the ARM id is sent).
@@ -168,9 +168,9 @@ func ExampleClient_Invoke_dataAssetLatest() {
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
-	fmt.Println(string(w.Requests(fake.RouteInvoke)[0].Body))
+	fmt.Println(invokeBody(w.Requests(fake.RouteInvoke)[0]))
 	// Output:
-	// {"properties":{"inputData":{"UriFolder":{"uri":"/subscriptions/00000000-0000-0000-0000-00000000fa4e/resourceGroups/fake-rg/providers/Microsoft.MachineLearningServices/workspaces/fake-ws/data/heart-data/versions/3","jobInputType":"UriFolder"}}}}
+	// {"properties":{"inputData":{"UriFolder":{"uri":"/subscriptions/00000000-0000-0000-0000-00000000fa4e/resourceGroups/fake-rg/providers/Microsoft.MachineLearningServices/workspaces/fake-ws/data/heart-data/versions/3","jobInputType":"UriFolder"}},"tags":{"azmlbatch.rid.<id>":"<id>"}}}
 }
 
 // A single file on a datastore.
@@ -190,9 +190,9 @@ func ExampleClient_Invoke_datastoreFile() {
 	if err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
-	fmt.Println(string(w.Requests(fake.RouteInvoke)[0].Body))
+	fmt.Println(invokeBody(w.Requests(fake.RouteInvoke)[0]))
 	// Output:
-	// {"properties":{"inputData":{"UriFile":{"uri":"azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled/heart.csv","jobInputType":"UriFile"}}}}
+	// {"properties":{"inputData":{"UriFile":{"uri":"azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled/heart.csv","jobInputType":"UriFile"}},"tags":{"azmlbatch.rid.<id>":"<id>"}}}
 }
 
 // A private storage account through a SAS URL; the signature never shows
@@ -227,9 +227,9 @@ func ExampleParseInvokeFile() {
 	if _, err := w.Client().Invoke(ctx, "heart-classifier", file.Request, nil); err != nil {
 		log.Fatal(err) // TODO: handle error
 	}
-	fmt.Println(string(w.Requests(fake.RouteInvoke)[0].Body))
+	fmt.Println(invokeBody(w.Requests(fake.RouteInvoke)[0]))
 	// Output:
-	// {"properties":{"inputData":{"heart_data":{"uri":"azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled","jobInputType":"UriFolder"},"score_mode":{"value":"append","jobInputType":"Literal"}}}}
+	// {"properties":{"inputData":{"heart_data":{"uri":"azureml://datastores/workspaceblobstore/paths/heart-disease-uci-unlabeled","jobInputType":"UriFolder"},"score_mode":{"value":"append","jobInputType":"Literal"}},"tags":{"azmlbatch.rid.<id>":"<id>"}}}
 }
 
 // The job described by an inputs.yml file (az ml batch-endpoint invoke --file).

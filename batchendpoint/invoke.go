@@ -383,7 +383,7 @@ type encodedInvoke struct {
 
 // invokeEncode is the encode stage.
 func (c *Client) invokeEncode(u uploadedInvoke) (encodedInvoke, error) {
-	body, err := encodeRequest(&u.req, c.ws.arm(), u.all)
+	body, err := encodeInvoke(&u.req, u.id, c.ws.arm(), u.all)
 	if err != nil {
 		return encodedInvoke{}, err
 	}

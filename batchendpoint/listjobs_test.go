@@ -68,6 +68,7 @@ func TestListJobsPager(t *testing.T) {
 		assert.Equal(t, stWorkspace+"/jobs", first.Path)
 		assert.Equal(t, DefaultAPIVersion, first.Query.Get("api-version"))
 		assert.Empty(t, first.Query.Get("$skipToken"))
+		assert.Equal(t, "azureml.batchrun", first.Query.Get("tag"), "only batch jobs are paged through")
 		assert.Equal(t, "2", reqs[1].Query.Get("$skipToken"))
 	})
 	t.Run("invalid endpoint", func(t *testing.T) {

@@ -58,9 +58,15 @@ type JobDetails struct {
 	Inputs map[string]JobInput
 	// Outputs are the job's output locations; the service fills in default locations.
 	Outputs map[string]JobOutput
-	// Tags and Properties are the job's service-set tags and properties.
+	// Tags and Properties are the job's tags and properties: the service's
+	// (azureml.*), the caller's, and the SDK's tag recording the repeatability id.
 	Tags       map[string]string
 	Properties map[string]string
+	// Description is the job's description.
+	Description string
+	// RepeatabilityID is the repeatability_request-id of the invoke that created
+	// the job, as recorded in its tags ("" for a job invoked otherwise).
+	RepeatabilityID string
 	// CreatedAt, CreatedBy, LastModifiedAt and LastModifiedBy come from systemData.
 	CreatedAt      time.Time
 	CreatedBy      string
@@ -202,7 +208,7 @@ func (d JobDetails) Format(f fmt.State, verb rune) {
 	type jobDetails JobDetails
 	c := d
 	for _, s := range []*string{&c.Name, &c.ID, &c.DisplayName, &c.StudioURL, &c.TrackingURL, &c.ExperimentName,
-		&c.Deployment, &c.CreatedBy, &c.LastModifiedBy} {
+		&c.Deployment, &c.CreatedBy, &c.LastModifiedBy, &c.Description, &c.RepeatabilityID} {
 		*s = redact.String(*s)
 	}
 	c.Status = JobStatus(redact.String(string(c.Status)))
@@ -235,7 +241,7 @@ func redactMap(m map[string]string) map[string]string {
 func detailsOf(w wire.Details) JobDetails {
 	d := JobDetails{Name: w.Name, ID: w.ID, DisplayName: w.DisplayName, Status: JobStatus(w.Status), StudioURL: w.StudioURL,
 		TrackingURL: w.TrackingURL, ExperimentName: w.ExperimentName, Deployment: w.Deployment, Tags: w.Tags, Properties: w.Properties,
-		CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, LastModifiedAt: w.LastModifiedAt, LastModifiedBy: w.LastModifiedBy}
+		Description: w.Description, RepeatabilityID: w.RepeatabilityID, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, LastModifiedAt: w.LastModifiedAt, LastModifiedBy: w.LastModifiedBy}
 	for k, v := range w.Inputs {
 		if d.Inputs == nil {
 			d.Inputs = make(map[string]JobInput, len(w.Inputs))

@@ -116,10 +116,47 @@ type ResumeJobOptions struct {
 }
 
 // ListJobsOptions contains the optional parameters of Client.NewListJobsPager.
+//
+// JobType, Tag, ListViewType and Properties are sent to the service, which
+// filters before it pages; Deployment, Statuses, CreatedAfter, CreatedBefore
+// and Limit are applied by the client to what the service returns.
 type ListJobsOptions struct {
 	// Deployment, if set, keeps only the jobs this deployment ran (job tag
 	// azureml.deploymentname).
 	Deployment string
+	// JobType is sent as jobType ("Pipeline" for batch jobs, as far as is
+	// known; not sent by default, so a different type cannot hide every job).
+	JobType string
+	// Tag is sent as tag: only jobs that have a tag with this key are listed.
+	// Default TagBatchRun, which the service sets on every batch job.
+	Tag string
+	// ListViewType is sent as listViewType (default: not sent, which the
+	// service reads as ListViewTypeActiveOnly).
+	ListViewType ListViewType
+	// Properties is sent as properties: only jobs with each property are
+	// listed; a non-empty value must match too. Names may not contain = or ,
+	// and values may not contain ,.
+	Properties map[string]string
+	// Statuses, if set, keeps only jobs in one of these statuses.
+	Statuses []JobStatus
+	// CreatedAfter and CreatedBefore, if set, keep only jobs created in that
+	// window (systemData.createdAt; After is inclusive, Before exclusive).
+	CreatedAfter, CreatedBefore time.Time
+	// Limit, if positive, ends the listing after that many jobs.
+	Limit int
+}
+
+// FindJobOptions contains the optional parameters of Client.FindJob.
+type FindJobOptions struct {
+	// Deployment, if set, finds the job only if this deployment ran it.
+	Deployment string
+}
+
+// UpdateJobTagsOptions contains the optional parameters of Client.UpdateJobTags.
+type UpdateJobTagsOptions struct {
+	// Merge keeps the job's other caller tags; the tags given are added or
+	// replaced. Without it they replace every caller tag.
+	Merge bool
 }
 
 // GetDatastoreOptions contains the optional parameters of Client.GetDatastore.

@@ -43,6 +43,20 @@ type InvokeRequest struct {
 	JobName string
 	// Settings override a model deployment's settings for this job.
 	Settings *JobSettings
+	// Tags are set on the job (properties.tags of the invoke body) next to the
+	// service's own; at most MaxJobTags, names up to 512 characters without
+	// < > % & \ ? / = , and not starting with azureml. or azmlbatch., values up
+	// to 256 characters. They can be changed later with Client.UpdateJobTags
+	// and filter job lists (ListJobsOptions.Tag). How the service keeps
+	// client-sent tags is not documented; see the README ("Jobs at scale").
+	Tags map[string]string
+	// Description is the job's description (properties.description).
+	Description string
+	// Properties are set on the job (properties.properties, where the
+	// experiment name also goes) and cannot be changed later. The service
+	// accepts job properties only from pipeline component deployments. Same
+	// name and value rules as Tags; experimentName is ExperimentName's.
+	Properties map[string]string
 	// DeploymentKind, when known, lets Validate apply that kind's rules offline.
 	// The client looks the deployment up and applies them in any case.
 	DeploymentKind DeploymentKind
@@ -118,6 +132,15 @@ func (r *InvokeRequest) validate(kind DeploymentKind) error {
 		if err := validateExperimentName(r.ExperimentName); err != nil {
 			return err
 		}
+	}
+	if err := validateKeyValues("tags", "tag", r.Tags, MaxJobTags); err != nil {
+		return err
+	}
+	if err := validateKeyValues("properties", "property", r.Properties, 0); err != nil {
+		return err
+	}
+	if err := validateDescription("Description", r.Description); err != nil {
+		return err
 	}
 	if r.Input != nil && isNilInput(r.Input) {
 		return &ValidationError{Field: "Input", Problem: "the input is a nil pointer", Fix: "give a value such as inputs.StorageURL(url), or leave Input unset"}
@@ -214,6 +237,9 @@ func (r *InvokeRequest) validateModel() error {
 	if r.ExperimentName != "" {
 		return &ValidationError{Field: "ExperimentName", Value: r.ExperimentName, Problem: "job properties such as the experiment name are only accepted by pipeline component deployments", Fix: "leave ExperimentName empty for a model deployment (its jobs go to the experiment named after the endpoint)"}
 	}
+	if len(r.Properties) > 0 {
+		return &ValidationError{Field: "properties." + sortedKeys(r.Properties)[0], Problem: "job properties are only accepted by pipeline component deployments", Fix: "use Tags for a model deployment's job"}
+	}
 	return nil
 }
 
@@ -233,11 +259,17 @@ var _ = (*wire.Settings)((*JobSettings)(nil))
 
 func (s *JobSettings) empty() bool { return (*wire.Settings)(s).Empty() }
 
-// encodeRequest is the encode stage's call into the codec: the body of r, with
-// the locations the client resolved.
+// encodeRequest is the codec's body of r, with the locations the client resolved.
 func encodeRequest(r *InvokeRequest, ws armid.Workspace, resolved map[string]wire.Resolved) (*wire.BatchJobResource, error) {
+	return encodeInvoke(r, "", ws, resolved)
+}
+
+// encodeInvoke is the encode stage's call into the codec: the body of r, with the
+// locations the client resolved and the repeatability id recorded as a tag.
+func encodeInvoke(r *InvokeRequest, repeatabilityID string, ws armid.Workspace, resolved map[string]wire.Resolved) (*wire.BatchJobResource, error) {
 	return wire.EncodeInvocation(&wire.Invocation{Input: r.Input, Inputs: r.Inputs, Outputs: r.Outputs,
-		ExperimentName: r.ExperimentName, JobName: r.JobName, Settings: (*wire.Settings)(r.Settings)}, ws, resolved)
+		ExperimentName: r.ExperimentName, JobName: r.JobName, Settings: (*wire.Settings)(r.Settings),
+		Tags: r.Tags, Properties: r.Properties, Description: r.Description, RepeatabilityID: repeatabilityID}, ws, resolved)
 }
 
 func (s *JobSettings) validate() error {

@@ -93,3 +93,9 @@ type DownloadLogsResponse struct {
 	// Bytes is the total size of Files.
 	Bytes int64
 }
+
+// UpdateJobTagsResponse contains the response of Client.UpdateJobTags.
+type UpdateJobTagsResponse struct {
+	// JobDetails is the job as the service answered the update.
+	JobDetails
+}

@@ -71,6 +71,8 @@ func TestGoldenBodies(t *testing.T) {
 			Inputs:  map[string]inputs.Input{"heart_data": inputs.StorageURL(heart)},
 			Outputs: map[string]outputs.DataOutput{"score": out.File()}}},
 		{"g_experiment.json", InvokeRequest{Inputs: map[string]inputs.Input{"heart_data": inputs.StorageURL(heart)}, ExperimentName: "my-batch-job-experiment"}},
+		{"i_tags_description_properties.json", InvokeRequest{Inputs: map[string]inputs.Input{"heart_data": inputs.StorageURL(heart)}, ExperimentName: "my-batch-job-experiment",
+			Tags: map[string]string{"owner": "risk-team", "run": "nightly"}, Description: "nightly scoring", Properties: map[string]string{"batch": "42"}}},
 		{"h_overrides.json", InvokeRequest{Input: inputs.StorageURL("https://x.blob.core.windows.net/c/d"), JobName: "my-job-1",
 			Settings: &JobSettings{MiniBatchSize: to.Ptr[int64](64), InstanceCount: to.Ptr[int32](2)}}},
 		{"h_all_settings.json", InvokeRequest{Input: inputs.StorageURL("https://x.blob.core.windows.net/c/d"),
@@ -100,7 +102,7 @@ func parseInvokeBody(t *testing.T, b []byte) *InvokeRequest {
 	inv, err := wire.DecodeInvocation(b)
 	require.NoError(t, err)
 	return &InvokeRequest{Input: inv.Input, Inputs: inv.Inputs, Outputs: inv.Outputs, ExperimentName: inv.ExperimentName,
-		JobName: inv.JobName, Settings: (*JobSettings)(inv.Settings)}
+		JobName: inv.JobName, Settings: (*JobSettings)(inv.Settings), Tags: inv.Tags, Description: inv.Description, Properties: inv.Properties}
 }
 
 // camel re-encodes a body through the wire types, which turns PascalCase keys into
@@ -117,7 +119,7 @@ func camel(t *testing.T, b []byte) []byte {
 // TestGoldenCamelUnchanged checks that camel() is the identity on camelCase golden
 // files, so the comparison above is key for key and value for value.
 func TestGoldenCamelUnchanged(t *testing.T) {
-	for _, f := range []string{"a_single_uri_folder.json", "c_data_asset_id.json", "e_literals.json", "f_named_output.json", "g_experiment.json", "h_overrides.json"} {
+	for _, f := range []string{"a_single_uri_folder.json", "c_data_asset_id.json", "e_literals.json", "f_named_output.json", "g_experiment.json", "h_overrides.json", "i_tags_description_properties.json"} {
 		b := golden(t, f)
 		assert.JSONEq(t, string(b), string(camel(t, b)), f)
 	}

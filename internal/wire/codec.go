@@ -32,6 +32,13 @@ type Invocation struct {
 	ExperimentName string
 	JobName        string
 	Settings       *Settings
+	// Tags, Properties and Description are the caller's, sent in the fields of
+	// the same names; Properties never holds experimentName (ExperimentName does).
+	Tags, Properties map[string]string
+	Description      string
+	// RepeatabilityID, when set, is recorded on the job as the tag
+	// RepeatabilityTag returns, so that the job can be found by it.
+	RepeatabilityID string
 }
 
 // Settings has the fields of batchendpoint.JobSettings, in the same order, so
@@ -91,9 +98,26 @@ func EncodeInvocation(r *Invocation, ws armid.Workspace, resolved map[string]Res
 		}
 		job.OutputData[name] = encodeOutput(r.Outputs[name], ws)
 	}
-	if r.ExperimentName != "" {
-		job.Properties = map[string]string{"experimentName": r.ExperimentName}
+	if len(r.Properties) > 0 {
+		job.Properties = maps.Clone(r.Properties)
 	}
+	if r.ExperimentName != "" {
+		if job.Properties == nil {
+			job.Properties = map[string]string{}
+		}
+		job.Properties[PropertyExperimentName] = r.ExperimentName
+	}
+	if len(r.Tags) > 0 {
+		job.Tags = maps.Clone(r.Tags)
+	}
+	if r.RepeatabilityID != "" {
+		if job.Tags == nil {
+			job.Tags = map[string]string{}
+		}
+		k, v := RepeatabilityTag(r.RepeatabilityID)
+		job.Tags[k] = v
+	}
+	job.Description = r.Description
 	job.Name = r.JobName
 	if s := r.Settings; s != nil {
 		job.OutputFileName = s.OutputFileName
@@ -187,9 +211,26 @@ func DecodeInvocation(data []byte) (*Invocation, error) {
 		return nil, fmt.Errorf("invoke body: %w", err)
 	}
 	p := body.Properties
-	r := &Invocation{JobName: p.Name}
-	if exp, ok := Find(p.Properties, "experimentName"); ok {
-		r.ExperimentName = exp
+	r := &Invocation{JobName: p.Name, Description: p.Description}
+	for k, v := range p.Properties {
+		if strings.EqualFold(k, PropertyExperimentName) {
+			r.ExperimentName = v
+			continue
+		}
+		if r.Properties == nil {
+			r.Properties = map[string]string{}
+		}
+		r.Properties[k] = v
+	}
+	for k, v := range p.Tags {
+		if id, ok := RepeatabilityIDOf(k, v); ok {
+			r.RepeatabilityID = id
+			continue
+		}
+		if r.Tags == nil {
+			r.Tags = map[string]string{}
+		}
+		r.Tags[k] = v
 	}
 	for key, ji := range p.InputData {
 		in, err := decodeInput(ji)
@@ -296,6 +337,7 @@ type Details struct {
 	ExperimentName, Deployment    string
 	Inputs, Outputs               map[string]IO
 	Tags, Properties              map[string]string
+	Description, RepeatabilityID  string
 	CreatedAt, LastModifiedAt     time.Time
 	CreatedBy, LastModifiedBy     string
 }
@@ -309,7 +351,8 @@ type IO struct {
 // Details decodes a data-plane job resource.
 func (r *BatchJobResource) Details() Details {
 	p := r.Properties
-	d := Details{Name: r.Name, ID: r.ID, DisplayName: p.Name, Status: p.Status, Tags: p.Tags, Properties: p.Properties}
+	d := Details{Name: r.Name, ID: r.ID, DisplayName: p.Name, Status: p.Status, Tags: p.Tags, Properties: p.Properties, Description: p.Description}
+	d.RepeatabilityID = RepeatabilityIDIn(p.Tags)
 	if e, ok := Find(p.InteractionEndpoints, "Studio"); ok {
 		d.StudioURL = e.Endpoint
 	}
@@ -317,7 +360,7 @@ func (r *BatchJobResource) Details() Details {
 		d.TrackingURL = e.Endpoint
 	}
 	d.Deployment, _ = Find(p.Tags, "azureml.deploymentname")
-	if exp, ok := Find(p.Properties, "experimentName"); ok {
+	if exp, ok := Find(p.Properties, PropertyExperimentName); ok {
 		d.ExperimentName = exp
 	}
 	d.Inputs = convertMap(p.InputData, func(in JobInput) IO {
@@ -337,7 +380,8 @@ func (r *BatchJobResource) Details() Details {
 // Details decodes an ARM job (Jobs_Get); ARM spells types in snake_case.
 func (j *Job) Details() Details {
 	p := j.Properties
-	d := Details{Name: j.Name, ID: j.ID, DisplayName: p.DisplayName, Status: p.Status, ExperimentName: p.ExperimentName, Tags: p.Tags, Properties: p.Properties}
+	d := Details{Name: j.Name, ID: j.ID, DisplayName: p.DisplayName, Status: p.Status, ExperimentName: p.ExperimentName, Tags: p.Tags, Properties: p.Properties, Description: p.Description}
+	d.RepeatabilityID = RepeatabilityIDIn(p.Tags)
 	if s, ok := Find(p.Services, "Studio"); ok {
 		d.StudioURL = s.Endpoint
 	}

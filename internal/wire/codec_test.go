@@ -96,3 +96,46 @@ func TestInvocationRoundTrip(t *testing.T) {
 }
 
 var testWorkspace = armid.Workspace{Subscription: "SUB", ResourceGroup: "RG", Name: "WS"}
+
+// TestTagsRoundTrip: tags, description, properties and the repeatability tag
+// encode into the body and decode back, the tag into RepeatabilityID.
+func TestTagsRoundTrip(t *testing.T) {
+	ws := armid.Workspace{Subscription: "s", ResourceGroup: "rg", Name: "ws"}
+	inv := &wire.Invocation{Inputs: map[string]inputs.Input{"n": inputs.String("1")}, ExperimentName: "exp",
+		Tags: map[string]string{"team": "a"}, Properties: map[string]string{"batch": "7"}, Description: "d", RepeatabilityID: "id-1"}
+	body, err := wire.EncodeInvocation(inv, ws, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"team": "a", "azmlbatch.rid.id-1": "id-1"}, body.Properties.Tags)
+	assert.Equal(t, map[string]string{"batch": "7", "experimentName": "exp"}, body.Properties.Properties)
+	b, err := json.Marshal(body)
+	require.NoError(t, err)
+	back, err := wire.DecodeInvocation(b)
+	require.NoError(t, err)
+	assert.Equal(t, inv, back)
+	assert.Equal(t, "id-1", body.Details().RepeatabilityID)
+}
+
+func TestRepeatabilityTag(t *testing.T) {
+	cases := []struct{ id, key string }{
+		{"0b8e9a4c-1f2d-4e5b-9a7c-3d2e1f0a9b8c", "azmlbatch.rid.0b8e9a4c-1f2d-4e5b-9a7c-3d2e1f0a9b8c"},
+		{"a.b_c-d", "azmlbatch.rid.a.b_c-d"},
+		{"a/b", ""}, {"a=b", ""}, {"sha256-x", ""}, {string(make([]byte, 201)), ""},
+	}
+	for _, c := range cases {
+		k, v := wire.RepeatabilityTag(c.id)
+		assert.Equal(t, c.id, v)
+		if c.key != "" {
+			assert.Equal(t, c.key, k)
+		} else {
+			assert.Regexp(t, `^azmlbatch\.rid\.sha256-[0-9a-f]{32}$`, k)
+		}
+		id, ok := wire.RepeatabilityIDOf(k, v)
+		assert.True(t, ok)
+		assert.Equal(t, c.id, id)
+		_, ok = wire.RepeatabilityIDOf(k, v+"x")
+		assert.False(t, ok, "the value must name the key's id")
+	}
+	_, ok := wire.RepeatabilityIDOf("team", "a")
+	assert.False(t, ok)
+	assert.Equal(t, "x", wire.RepeatabilityIDIn(map[string]string{"AZMLBATCH.RID.x": "x", "team": "a"}))
+}
