@@ -40,6 +40,11 @@ func (w Workspace) validate() error {
 // ClientOptions configure a Client. The embedded azcore.ClientOptions apply to both
 // pipelines (ARM and data plane): Cloud, Transport, Retry, Logging, Telemetry,
 // TracingProvider. Its APIVersion is the ARM api-version (default DefaultAPIVersion).
+// A nil Transport is one HTTP transport shared by every such client in the
+// process, keeping up to DefaultMaxIdleConnsPerHost idle connections per host
+// (azcore's default keeps 10), so that concurrent invokes through one client
+// reuse connections rather than open new ones; a custom Transport should do
+// the same for fan-out (http.Transport.MaxIdleConnsPerHost).
 // Logging.IncludeBody is ignored: the bodies carry SAS tokens and account keys,
 // which azcore would log unredacted; headers and URLs are still logged, sanitized.
 type ClientOptions struct {
@@ -116,6 +121,9 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 		o = *options
 	}
 	o = withoutBodyLogging(o) // bodies carry SAS tokens and account keys; see logpolicy.go
+	if o.Transport == nil {
+		o.Transport = defaultTransport() // a pool sized for fan-out; see DefaultMaxIdleConnsPerHost
+	}
 	apiVersion := o.APIVersion
 	if apiVersion == "" {
 		apiVersion = DefaultAPIVersion
@@ -243,13 +251,11 @@ func decodeJSON(resp *http.Response, v any) error {
 // transport (a failure before that certainly sent nothing), and the error the
 // transport itself returned.
 type sendMark struct {
+	payload []byte // the body, attached by inMemoryBodyPolicy
 	reached bool
 	err     error
 	status  int // the status the transport received, 0 if none
 }
-
-// postPayload marks a request whose body is an in-memory payload.
-type postPayload []byte
 
 // inMemoryBodyPolicy hands net/http the payload as a bytes.Reader. net/http
 // writes headers and a body it recognises as in-memory in one TLS record;
@@ -262,8 +268,8 @@ func (inMemoryBodyPolicy) Do(req *policy.Request) (*http.Response, error) {
 	if req.OperationValue(&m) && m != nil {
 		m.reached = true
 	}
-	var p postPayload
-	if req.OperationValue(&p) && p != nil {
+	if m != nil && m.payload != nil {
+		p := m.payload
 		raw := req.Raw()
 		raw.Body = io.NopCloser(bytes.NewReader(p))
 		raw.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil }
