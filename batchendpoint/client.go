@@ -20,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
 
 	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
+	"github.com/azmlbatch/azmlbatch/internal/localdata"
 )
 
 func (w Workspace) validate() error {
@@ -92,6 +93,8 @@ type Client struct {
 	stores   map[string]cachedDatastore
 	history  string // Run History base URL, from the workspace discovery document
 	api      string // the discovery document's api URL (the dataset data plane)
+
+	hashes *localdata.HashCache // local inputs' hashes, so an unchanged one is not read again
 }
 
 type cachedEndpoint struct {
@@ -175,6 +178,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 		ws: ws, cred: cred, armPL: armClient.Pipeline(), dataPL: dataClient.Pipeline(), tracer: dataClient.Tracer(),
 		armEndpoint: strings.TrimRight(armClient.Endpoint(), "/"), apiVersion: apiVersion, mlAudience: mlAudience, opts: o,
 		cacheTTL: ttl, hosts: hosts, wsPath: escapedWorkspacePath(ws), eps: map[string]cachedEndpoint{}, deps: map[string]cachedDeployment{}, stores: map[string]cachedDatastore{},
+		hashes: localdata.NewHashCache(0),
 	}, nil
 }
 
