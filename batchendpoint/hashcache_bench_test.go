@@ -34,7 +34,7 @@ func BenchmarkReinvokeLocal200MB(b *testing.B) {
 	// The jobs stay in Preparing: a running job would read its 200 MB input
 	// from Azurite in this process, and that is the emulator's work, not the client's.
 	w.HoldJobs(batchendpoint.JobStatusPreparing) // released when the workspace closes
-	dir := localdatatest.BigTree(b, 1, 200<<20) // sparse: reading costs MD5 time, not disk
+	dir := localdatatest.BigTree(b, 1, 200<<20)  // sparse: reading costs MD5 time, not disk
 	file := filepath.Join(dir, "part0.bin")
 	// A file changed less than DefaultRacyWindow ago is hashed on every
 	// invoke (see localdata.HashCache); data an invoke reads again is older.
