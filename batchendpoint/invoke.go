@@ -407,38 +407,18 @@ func (c *Client) invokeSend(ctx context.Context, e encodedInvoke) (*Job, error) 
 }
 
 // invokeAnswer is what a Job needs at once from the invoke's 201 (name, id,
-// status, Studio URL). Decoding the whole BatchJobResource (inputs, outputs,
-// tags, properties, system data) took a quarter of an invoke's CPU (pprof of
-// BenchmarkInvoke); it is decoded from body on first use instead.
+// status, Studio URL; see decodeInvokeAnswer). Decoding the whole
+// BatchJobResource (inputs, outputs, tags, properties, system data) took a
+// quarter of an invoke's CPU (pprof of BenchmarkInvoke); the Job decodes body
+// on first use instead (jobHandler.detailsLocked).
 type invokeAnswer struct {
-	ID         string `json:"id"`
-	Name       string `json:"name"`
-	Properties struct {
-		Status               string `json:"status"`
-		InteractionEndpoints map[string]struct {
-			Endpoint string `json:"endpoint"`
-		} `json:"interactionEndpoints"`
-	} `json:"properties"`
+	ID, Name, Status, StudioURL string
 
 	body []byte
 }
 
-// decodeInvokeAnswer decodes the fields of invokeAnswer and keeps body.
-func decodeInvokeAnswer(body []byte) (invokeAnswer, error) {
-	var a invokeAnswer
-	if err := json.Unmarshal(body, &a); err != nil {
-		return invokeAnswer{}, err
-	}
-	a.body = body
-	return a, nil
-}
-
 func (a *invokeAnswer) details() JobDetails {
-	d := JobDetails{Name: a.Name, ID: a.ID, Status: JobStatus(a.Properties.Status)}
-	if e, ok := wire.Find(a.Properties.InteractionEndpoints, "Studio"); ok {
-		d.StudioURL = e.Endpoint
-	}
-	return d
+	return JobDetails{Name: a.Name, ID: a.ID, Status: JobStatus(a.Status), StudioURL: a.StudioURL}
 }
 
 // post sends the invoke POST. It never lets the pipeline's retry policy resend it

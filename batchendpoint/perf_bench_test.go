@@ -150,5 +150,5 @@ func BenchmarkInvokeVsRawPOST(b *testing.B) {
 	f.mu.Unlock()
 	b.ResetTimer()
 	n := max(b.N, 5)
-	interleave(b, n, 300, invoke, raw).report(b, "Invoke vs raw POST")
+	interleave(b, n, 50, invoke, raw).report(b, "Invoke vs raw POST")
 }
