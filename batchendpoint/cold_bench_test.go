@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,8 +42,11 @@ func newColdEnv(tb testing.TB) *coldEnv {
 	w.HoldJobs("Preparing") // the jobs do nothing while the processes run
 	dir := tb.TempDir()
 	e := &coldEnv{w: w, lib: filepath.Join(dir, "coldlib"), raw: filepath.Join(dir, "coldraw")}
+	_, src, _, _ := runtime.Caller(0) // build inside the module, wherever the test binary runs
 	for bin, pkg := range map[string]string{e.lib: "coldlib", e.raw: "coldraw"} {
-		out, err := exec.Command("go", "build", "-o", bin, "github.com/azmlbatch/azmlbatch/internal/bench/"+pkg).CombinedOutput()
+		cmd := exec.Command("go", "build", "-o", bin, "github.com/azmlbatch/azmlbatch/internal/bench/"+pkg)
+		cmd.Dir = filepath.Dir(src)
+		out, err := cmd.CombinedOutput()
 		require.NoError(tb, err, "%s", out)
 	}
 	ca := filepath.Join(dir, "ca.pem")
