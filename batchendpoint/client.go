@@ -3,7 +3,6 @@ package batchendpoint
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -241,14 +240,6 @@ func redactURL(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-func decodeJSON(resp *http.Response, v any) error {
-	b, err := runtime.Payload(resp)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
 }
 
 // sendMark records that a POST got past the bearer policy, on its way to the
