@@ -68,6 +68,7 @@ func newFanOutEnv(tb testing.TB) *fanOutEnv {
 	tok, err := w.Credential().GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://ml.azure.com/.default"}})
 	require.NoError(tb, err)
 	hc := &http.Client{Transport: opts.Transport.(*http.Client).Transport.(*http.Transport).Clone()}
+	tb.Cleanup(hc.CloseIdleConnections) // no connection goroutines left for goleak
 	e.raw = func(ctx context.Context) error {
 		r, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
 		if err != nil {
