@@ -3,7 +3,6 @@ package batchendpoint
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
 
 	"github.com/azmlbatch/azmlbatch/internal/cloudcfg"
+	"github.com/azmlbatch/azmlbatch/internal/localdata"
 )
 
 func (w Workspace) validate() error {
@@ -40,6 +40,11 @@ func (w Workspace) validate() error {
 // ClientOptions configure a Client. The embedded azcore.ClientOptions apply to both
 // pipelines (ARM and data plane): Cloud, Transport, Retry, Logging, Telemetry,
 // TracingProvider. Its APIVersion is the ARM api-version (default DefaultAPIVersion).
+// A nil Transport is one HTTP transport shared by every such client in the
+// process, keeping up to DefaultMaxIdleConnsPerHost idle connections per host
+// (azcore's default keeps 10), so that concurrent invokes through one client
+// reuse connections rather than open new ones; a custom Transport should do
+// the same for fan-out (http.Transport.MaxIdleConnsPerHost).
 // Logging.IncludeBody is ignored: the bodies carry SAS tokens and account keys,
 // which azcore would log unredacted; headers and URLs are still logged, sanitized.
 type ClientOptions struct {
@@ -87,6 +92,8 @@ type Client struct {
 	stores   map[string]cachedDatastore
 	history  string // Run History base URL, from the workspace discovery document
 	api      string // the discovery document's api URL (the dataset data plane)
+
+	hashes *localdata.HashCache // local inputs' hashes, so an unchanged one is not read again
 }
 
 type cachedEndpoint struct {
@@ -116,6 +123,9 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 		o = *options
 	}
 	o = withoutBodyLogging(o) // bodies carry SAS tokens and account keys; see logpolicy.go
+	if o.Transport == nil {
+		o.Transport = defaultTransport() // a pool sized for fan-out; see DefaultMaxIdleConnsPerHost
+	}
 	apiVersion := o.APIVersion
 	if apiVersion == "" {
 		apiVersion = DefaultAPIVersion
@@ -167,6 +177,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 		ws: ws, cred: cred, armPL: armClient.Pipeline(), dataPL: dataClient.Pipeline(), tracer: dataClient.Tracer(),
 		armEndpoint: strings.TrimRight(armClient.Endpoint(), "/"), apiVersion: apiVersion, mlAudience: mlAudience, opts: o,
 		cacheTTL: ttl, hosts: hosts, wsPath: escapedWorkspacePath(ws), eps: map[string]cachedEndpoint{}, deps: map[string]cachedDeployment{}, stores: map[string]cachedDatastore{},
+		hashes: localdata.NewHashCache(0),
 	}, nil
 }
 
@@ -231,25 +242,15 @@ func redactURL(s string) string {
 	return s
 }
 
-func decodeJSON(resp *http.Response, v any) error {
-	b, err := runtime.Payload(resp)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
-}
-
 // sendMark records that a POST got past the bearer policy, on its way to the
 // transport (a failure before that certainly sent nothing), and the error the
 // transport itself returned.
 type sendMark struct {
+	payload []byte // the body, attached by inMemoryBodyPolicy
 	reached bool
 	err     error
 	status  int // the status the transport received, 0 if none
 }
-
-// postPayload marks a request whose body is an in-memory payload.
-type postPayload []byte
 
 // inMemoryBodyPolicy hands net/http the payload as a bytes.Reader. net/http
 // writes headers and a body it recognises as in-memory in one TLS record;
@@ -262,8 +263,8 @@ func (inMemoryBodyPolicy) Do(req *policy.Request) (*http.Response, error) {
 	if req.OperationValue(&m) && m != nil {
 		m.reached = true
 	}
-	var p postPayload
-	if req.OperationValue(&p) && p != nil {
+	if m != nil && m.payload != nil {
+		p := m.payload
 		raw := req.Raw()
 		raw.Body = io.NopCloser(bytes.NewReader(p))
 		raw.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p)), nil }

@@ -1,7 +1,6 @@
 package batchendpoint
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
@@ -400,14 +398,34 @@ func (c *Client) invokeSend(ctx context.Context, e encodedInvoke) (*Job, error) 
 	if err != nil {
 		return nil, err
 	}
-	return c.newJob(detailsOf(res.Details()), e.endpoint, e.scoringURI, e.id)
+	j, err := c.newJob(res.details(), e.endpoint, e.scoringURI, e.id)
+	if err != nil {
+		return nil, err
+	}
+	j.h.pending = res.body // the rest of the answer, decoded when Details asks
+	return j, nil
+}
+
+// invokeAnswer is what a Job needs at once from the invoke's 201 (name, id,
+// status, Studio URL; see decodeInvokeAnswer). Decoding the whole
+// BatchJobResource (inputs, outputs, tags, properties, system data) took a
+// quarter of an invoke's CPU (pprof of BenchmarkInvoke); the Job decodes body
+// on first use instead (jobHandler.detailsLocked).
+type invokeAnswer struct {
+	ID, Name, Status, StudioURL string
+
+	body []byte
+}
+
+func (a *invokeAnswer) details() JobDetails {
+	return JobDetails{Name: a.Name, ID: a.ID, Status: JobStatus(a.Status), StudioURL: a.StudioURL}
 }
 
 // post sends the invoke POST. It never lets the pipeline's retry policy resend it
 // (POST is not idempotent: azure-sdk-for-python#31166 created duplicate jobs);
 // it resends only when the request surely did not reach the service, or when the
 // service asked for a retry with Retry-After on 429/503.
-func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id string, payload []byte, o *InvokeOptions) (*wire.BatchJobResource, error) {
+func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id string, payload []byte, o *InvokeOptions) (*invokeAnswer, error) {
 	maxResends := o.MaxResends
 	if maxResends == 0 {
 		maxResends = 3
@@ -446,11 +464,13 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		if deployment != "" {
 			req.Raw().Header.Set(headerDeployment, deployment)
 		}
-		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(payload)), "application/json"); err != nil {
-			return nil, err
-		}
-		req.SetOperationValue(postPayload(payload))
-		mark := &sendMark{}
+		// The body is not given to azcore (SetBody): the pipeline never resends
+		// this POST (its retry policy is off), so azcore's rewindable wrapper
+		// and per-try rewind do nothing for it. inMemoryBodyPolicy attaches
+		// the payload on each try, after the bearer policy (which may resend
+		// once on a challenge).
+		req.Raw().Header.Set("Content-Type", "application/json")
+		mark := &sendMark{payload: payload}
 		req.SetOperationValue(mark)
 		resp, err := c.dataPL.Do(req)
 		if err != nil {
@@ -478,8 +498,12 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		}
 		switch {
 		case runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated):
-			var res wire.BatchJobResource
-			if err := decodeJSON(resp, &res); err != nil {
+			body, err := runtime.Payload(resp)
+			if err != nil {
+				return nil, &AmbiguousInvokeError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Err: fmt.Errorf("reading the invoke response: %w", err)}
+			}
+			res, err := decodeInvokeAnswer(body)
+			if err != nil {
 				return nil, &AmbiguousInvokeError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Err: fmt.Errorf("decoding the invoke response: %w", err)}
 			}
 			if res.Name == "" {

@@ -45,15 +45,40 @@ type jobHandler struct {
 	Workspace  Workspace `json:"workspace"`
 	Status     JobStatus `json:"status"`
 
-	mu       sync.Mutex // guards Status, details, lastResp and logLines
+	mu       sync.Mutex // guards Status, details, pending, lastResp and logLines
 	details  JobDetails
+	pending  []byte // the invoke's 201 body, decoded into details on first use (detailsLocked)
 	lastResp *http.Response
 	logLines []string // a failed job's first error lines of its logs, redacted
 }
 
 func (c *Client) newJob(d JobDetails, endpoint, scoringURI, repeatID string) (*Job, error) {
-	h := &jobHandler{c: c, Name: d.Name, Endpoint: endpoint, ScoringURI: scoringURI, DataPlane: c.opts.DataPlaneOnly, Workspace: c.ws, Status: d.Status, details: d}
-	return &Job{c: c, h: h, turn: make(chan struct{}, 1), repeatID: repeatID}, nil
+	// One allocation for the Job and its handler: Invoke makes one per call.
+	jh := &struct {
+		j Job
+		h jobHandler
+	}{}
+	jh.h = jobHandler{c: c, Name: d.Name, Endpoint: endpoint, ScoringURI: scoringURI, DataPlane: c.opts.DataPlaneOnly, Workspace: c.ws, Status: d.Status, details: d}
+	jh.j = Job{c: c, h: &jh.h, turn: make(chan struct{}, 1), repeatID: repeatID}
+	return &jh.j, nil
+}
+
+// detailsLocked returns the details, first decoding the invoke's answer in
+// full if it is still pending. Invoke decodes only the fields a Job needs at
+// once (invokeAnswer); the rest (inputs, outputs, tags, properties, system
+// data) is decoded here, the first time anyone asks. A body whose optional
+// parts do not decode leaves what Invoke decoded. h.mu is held.
+func (h *jobHandler) detailsLocked() JobDetails {
+	if h.pending != nil {
+		var res wire.BatchJobResource
+		if json.Unmarshal(h.pending, &res) == nil {
+			d := detailsOf(res.Details())
+			d.Name, d.Status = h.details.Name, h.details.Status
+			h.details = d
+		}
+		h.pending = nil
+	}
+	return h.details
 }
 
 // Name returns the job's name (batchjob-<uuid> or pipelinejob-<uuid>).
@@ -63,16 +88,24 @@ func (j *Job) Name() string { return j.h.Name }
 func (j *Job) ID() string { return j.h.Workspace.ID() + "/jobs/" + j.h.Name }
 
 // StudioURL returns the Azure ML Studio link of the job.
-func (j *Job) StudioURL() string { return j.Details().StudioURL }
+func (j *Job) StudioURL() string {
+	j.h.mu.Lock()
+	defer j.h.mu.Unlock()
+	return j.h.details.StudioURL // decoded at once: no need for the rest
+}
 
 // Status returns the last known status without a request.
-func (j *Job) Status() JobStatus { return j.Details().Status }
+func (j *Job) Status() JobStatus {
+	j.h.mu.Lock()
+	defer j.h.mu.Unlock()
+	return j.h.details.Status
+}
 
 // Details returns the last known details without a request.
 func (j *Job) Details() JobDetails {
 	j.h.mu.Lock()
 	defer j.h.mu.Unlock()
-	return j.h.details
+	return j.h.detailsLocked()
 }
 
 // RepeatabilityID returns the repeatability_request-id the job was created with
@@ -395,7 +428,7 @@ func (h *jobHandler) Poll(ctx context.Context) (*http.Response, error) {
 	if d.StudioURL == "" {
 		d.StudioURL = h.details.StudioURL
 	}
-	h.details, h.Status, h.lastResp, h.logLines = d, d.Status, resp, lines
+	h.details, h.Status, h.lastResp, h.logLines, h.pending = d, d.Status, resp, lines, nil
 	if failure != nil {
 		h.details.Error = jobErrorOf(failure)
 	}
@@ -425,7 +458,7 @@ func jobErrorOf(e *wire.ErrorDetail) *JobError {
 func (h *jobHandler) Result(_ context.Context, out *JobDetails) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	d := h.details
+	d := h.detailsLocked()
 	if d.Status.IsSuccess() {
 		*out = d
 		return nil

@@ -50,7 +50,7 @@ func (c *Client) uploadDatastore(ctx context.Context, name string) (Datastore, e
 func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, datastore string, progress func(UploadProgress)) (uri string, err error) {
 	ctx, end := c.span(ctx, "Client.uploadLocal")
 	defer func() { end(err) }()
-	tree, err := scanLocal(ctx, in)
+	tree, err := c.scanLocal(ctx, in)
 	if err != nil {
 		return "", err
 	}
@@ -65,18 +65,20 @@ func (c *Client) uploadLocal(ctx context.Context, in inputs.LocalPathInput, data
 func (c *Client) uploadLocalTo(ctx context.Context, in inputs.LocalPathInput, ds Datastore, progress func(UploadProgress)) (uri string, err error) {
 	ctx, end := c.span(ctx, "Client.uploadLocal")
 	defer func() { end(err) }()
-	tree, err := scanLocal(ctx, in)
+	tree, err := c.scanLocal(ctx, in)
 	if err != nil {
 		return "", err
 	}
 	return c.uploadTree(ctx, tree, ds, progress)
 }
 
-func scanLocal(ctx context.Context, in inputs.LocalPathInput) (*localdata.Tree, error) {
+// scanLocal hashes a local input, or takes its hash from the client's cache
+// when the file or folder has not changed since (see localdata.HashCache).
+func (c *Client) scanLocal(ctx context.Context, in inputs.LocalPathInput) (*localdata.Tree, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	return localdata.Scan(ctx, in.Path())
+	return c.hashes.Scan(ctx, in.Path())
 }
 
 // uploadTree uploads a scanned local file or folder to ds (unless an identical

@@ -241,6 +241,9 @@ func (w *Workspace) newHTTPClient() *http.Client {
 	if !w.inProcess {
 		c := w.srv.HTTPClient()
 		c.Timeout = 0 // contexts bound requests; a fixed timeout would cut long waits short
+		if t, ok := c.Transport.(*http.Transport); ok {
+			sizePool(t)
+		}
 		return c
 	}
 	storage := http.DefaultTransport.(*http.Transport).Clone()
@@ -250,13 +253,22 @@ func (w *Workspace) newHTTPClient() *http.Client {
 		pool.AppendCertsFromPEM(w.st.certPEM)
 	}
 	storage.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	storage.MaxIdleConnsPerHost = 32
+	sizePool(storage)
 	storage.Proxy = w.srv.StorageProxy // production-style blob hosts reach Azurite through the emulator's proxy
 	return &http.Client{Transport: &splitTransport{
 		hosts:     map[string]bool{hostOf(w.srv.ARMEndpoint()): true, hostOf(w.srv.InferenceEndpoint()): true},
 		inProcess: w.srv.InProcessTransport(),
 		network:   storage,
 	}}
+}
+
+// sizePool sizes t's idle pool as batchendpoint's default transport does, so
+// that fan-out through the fake's clients reuses connections (with fewer idle
+// slots than requests in flight, each extra request closes its connection and
+// the next one dials and handshakes again).
+func sizePool(t *http.Transport) {
+	t.MaxIdleConnsPerHost = batchendpoint.DefaultMaxIdleConnsPerHost
+	t.MaxIdleConns = 4 * batchendpoint.DefaultMaxIdleConnsPerHost
 }
 
 func hostOf(u string) string {

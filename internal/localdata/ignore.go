@@ -16,6 +16,7 @@ import (
 // ignoreRules are the patterns of one .amlignore or .gitignore, in file order.
 type ignoreRules struct {
 	patterns []ignorePattern
+	text     string // the ignore file as read; part of a hash cache entry's key
 }
 
 type ignorePattern struct {
@@ -47,7 +48,9 @@ func loadIgnoreFile(dir string) (*ignoreRules, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		return parseIgnore(string(b)), name, nil
+		r := parseIgnore(string(b))
+		r.text = string(b)
+		return r, name, nil
 	}
 	return nil, "", nil
 }

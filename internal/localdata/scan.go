@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/localfs"
@@ -68,6 +69,9 @@ var Hooks struct {
 	UploadOpen, UploadSent func(path string)
 	// DownloadTemp is called with each temporary download file once it exists.
 	DownloadTemp func(tmp string)
+	// Now replaces time.Now for HashCache's racy check, so a test can see
+	// files it just wrote as old enough to cache.
+	Now func() time.Time
 }
 
 // Scan hashes path as azure-ai-ml's get_object_hash does and lists the
@@ -110,6 +114,12 @@ func Check(ctx context.Context, path string) error {
 // list lists what path uploads; with h nil it hashes nothing and only
 // opens (and at once closes) each file to upload, to check that it is readable.
 func list(ctx context.Context, path string, h hash.Hash) (*Tree, error) {
+	return listRecorded(ctx, path, h, nil)
+}
+
+// listRecorded is list that also records, in rec (if set), every name the
+// hash reads and the stat of every file whose content it reads.
+func listRecorded(ctx context.Context, path string, h hash.Hash, rec *script) (*Tree, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -125,7 +135,7 @@ func list(ctx context.Context, path string, h hash.Hash) (*Tree, error) {
 		return nil, statError(path, err)
 	}
 	t := &Tree{Path: path, Base: filepath.Base(abs), IsDir: fi.IsDir()}
-	w := &treeWalker{ctx: ctx, h: h, root: path, onStack: map[string]bool{}}
+	w := &treeWalker{ctx: ctx, h: h, rec: rec, root: path, onStack: map[string]bool{}}
 	if h != nil {
 		w.buf = make([]byte, hashChunkSize)
 	}
@@ -134,7 +144,9 @@ func list(ctx context.Context, path string, h hash.Hash) (*Tree, error) {
 			return nil, specialFile(path, fi.Mode(), "the local path")
 		}
 		lf := File{abs: abs, Rel: t.Base, shown: path, Size: fi.Size(), stamp: stampOf(fi)}
-		if err := w.readFile(&lf); err != nil {
+		if w.h == nil && w.rec != nil {
+			w.rec.file(fi)
+		} else if err := w.readFile(&lf); err != nil {
 			return nil, err
 		}
 		t.Files = []File{lf}
@@ -151,6 +163,9 @@ func list(ctx context.Context, path string, h hash.Hash) (*Tree, error) {
 	w.ign, w.ignName, err = loadIgnoreFile(abs)
 	if err != nil {
 		return nil, err
+	}
+	if w.rec != nil && w.ign != nil {
+		w.rec.name(w.ignName + "\n" + w.ign.text) // the rules decide what is hashed
 	}
 	if err := w.walk(abs, "", true); err != nil {
 		return nil, err
@@ -173,6 +188,7 @@ func list(ctx context.Context, path string, h hash.Hash) (*Tree, error) {
 type treeWalker struct {
 	ctx     context.Context
 	h       hash.Hash // nil: list and check only
+	rec     *script   // non-nil: record what the hash reads (HashCache)
 	buf     []byte
 	root    string // the uploaded path as given, for messages
 	ign     *ignoreRules
@@ -236,6 +252,9 @@ func (w *treeWalker) walk(dir, rel string, hashing bool) error {
 		if hashThis && w.h != nil {
 			w.h.Write([]byte(name))
 		}
+		if hashThis && w.rec != nil {
+			w.rec.name(name)
+		}
 		fi, err := os.Stat(abs) // follows symlinks
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -257,7 +276,13 @@ func (w *treeWalker) walk(dir, rel string, hashing bool) error {
 				continue
 			}
 			lf := File{abs: abs, Rel: childRel, shown: w.shown(childRel), Size: fi.Size(), stamp: stampOf(fi)}
-			if hashThis || w.h == nil {
+			switch {
+			case w.h == nil && w.rec != nil:
+				// A cache lookup: the file's stat stands for its content.
+				if hashThis {
+					w.rec.file(fi)
+				}
+			case hashThis || w.h == nil:
 				if err := w.readFile(&lf); err != nil {
 					return err
 				}
@@ -311,6 +336,9 @@ func (w *treeWalker) readFile(lf *File) error {
 		return &ChangedError{Path: lf.shown, While: "it was being hashed"}
 	}
 	lf.Size, lf.stamp = after.Size(), stampOf(after)
+	if w.rec != nil {
+		w.rec.file(after)
+	}
 	return nil
 }
 
