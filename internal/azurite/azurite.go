@@ -25,7 +25,13 @@ const (
 )
 
 // stopTimeout bounds the wait after SIGTERM before Stop kills the process.
-const stopTimeout = 5 * time.Second
+// Azurite flushes its metadata on SIGTERM, which takes seconds on a loaded
+// machine after large uploads.
+const stopTimeout = 15 * time.Second
+
+// ErrKilled is wrapped by Stop's error when Azurite did not exit within the
+// timeout after SIGTERM and was killed: the process is gone, only slow.
+var ErrKilled = errors.New("azurite: killed after SIGTERM timed out")
 
 // defaultStartTimeout bounds the wait for the "listens on" line; the very first
 // start on a cold machine took about 7 s, so this leaves ample room under load.
@@ -249,7 +255,7 @@ func (i *Instance) String() string {
 // GoString keeps %#v as short and key-free as %v.
 func (i *Instance) GoString() string { return i.String() }
 
-// Stop sends SIGTERM, waits up to 5 s, then kills the process. It is idempotent
+// Stop sends SIGTERM, waits up to 15 s, then kills the process. It is idempotent
 // and reports an error if Azurite had already exited on its own or had to be killed.
 func (i *Instance) Stop() error {
 	i.stopOnce.Do(func() {
@@ -266,7 +272,7 @@ func (i *Instance) Stop() error {
 		case <-time.After(stopTimeout):
 			_ = i.cmd.Process.Kill()
 			<-i.exited
-			i.stopErr = fmt.Errorf("azurite: no exit %v after SIGTERM; killed", stopTimeout)
+			i.stopErr = fmt.Errorf("%w: no exit %v after SIGTERM", ErrKilled, stopTimeout)
 		}
 	})
 	return i.stopErr
