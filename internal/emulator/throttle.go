@@ -101,11 +101,15 @@ func newBucket(l BucketLimit, now time.Time) *bucket {
 	return &bucket{limit: l, tokens: float64(l.Capacity), last: now}
 }
 
+// refill adds the tokens earned since the last refill. Concurrent requests
+// read the clock before taking the lock, so now can be older than last: such
+// a request earns nothing and must not move last back, or the next one would
+// be credited the same interval twice.
 func (b *bucket) refill(now time.Time) {
 	if el := now.Sub(b.last); el > 0 {
 		b.tokens = math.Min(float64(b.limit.Capacity), b.tokens+el.Seconds()*b.limit.RefillPerSecond)
+		b.last = now
 	}
-	b.last = now
 }
 
 // wait is how long until one token is available (0 when one is).
