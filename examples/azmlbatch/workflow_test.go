@@ -70,21 +70,23 @@ func TestWorkflowScript(t *testing.T) {
 	store := inputs.Datastore(demo.Datastore, demo.DatastorePath)
 	// What the library is given for each command line of the script.
 	want := map[string]func(*testing.T) batchendpoint.InvokeRequest{
-		"s2":                req(batchendpoint.InvokeRequest{Input: inputs.StorageURL(folder)}),
-		"s3":                req(batchendpoint.InvokeRequest{Deployment: demo.ModelDeployment, Input: inputs.StorageURL(folder)}),
-		"s4-pipeline":       req(batchendpoint.InvokeRequest{Deployment: demo.PipelineDeployment, ExperimentName: demo.Experiment, Inputs: named(inputs.StorageURL(folder))}),
-		"s8-set":            req(batchendpoint.InvokeRequest{Inputs: named(asset.Folder())}),
-		"s8-input":          req(batchendpoint.InvokeRequest{Input: asset}),
-		"s8-file":           file("s8-inputs.yml"),
-		"s9-set":            req(batchendpoint.InvokeRequest{Inputs: named(store)}),
-		"s9-input":          req(batchendpoint.InvokeRequest{Input: store.Folder()}),
-		"s9-file":           file("s9-inputs.yml"),
-		"s10-set":           req(batchendpoint.InvokeRequest{Inputs: named(inputs.StorageURL(folder))}),
-		"s10-input":         req(batchendpoint.InvokeRequest{Input: inputs.StorageURL(folder).Folder()}),
-		"s10-file":          file("s10-inputs.yml"),
-		"s10-uri-file":      req(batchendpoint.InvokeRequest{Input: inputs.StorageURL(folder + "/" + demo.SampleFile).File()}),
-		"s10-uri-file-file": file("s10-file-inputs.yml"),
-		"s11-pipeline-file": file("s11-inputs.yml"),
+		"s2":                  req(batchendpoint.InvokeRequest{Input: inputs.StorageURL(folder)}),
+		"s3":                  req(batchendpoint.InvokeRequest{Deployment: demo.ModelDeployment, Input: inputs.StorageURL(folder)}),
+		"s4-pipeline":         req(batchendpoint.InvokeRequest{Deployment: demo.PipelineDeployment, ExperimentName: demo.Experiment, Inputs: named(inputs.StorageURL(folder))}),
+		"s11-file-as-written": file("s11-literal-inputs.yml"),
+		"s11-set-as-written":  req(batchendpoint.InvokeRequest{Inputs: map[string]inputs.Input{"score_mode": inputs.String("append")}}),
+		"s8-set":              req(batchendpoint.InvokeRequest{Inputs: named(asset.Folder())}),
+		"s8-input":            req(batchendpoint.InvokeRequest{Input: asset}),
+		"s8-file":             file("s8-inputs.yml"),
+		"s9-set":              req(batchendpoint.InvokeRequest{Inputs: named(store)}),
+		"s9-input":            req(batchendpoint.InvokeRequest{Input: store.Folder()}),
+		"s9-file":             file("s9-inputs.yml"),
+		"s10-set":             req(batchendpoint.InvokeRequest{Inputs: named(inputs.StorageURL(folder))}),
+		"s10-input":           req(batchendpoint.InvokeRequest{Input: inputs.StorageURL(folder).Folder()}),
+		"s10-file":            file("s10-inputs.yml"),
+		"s10-uri-file":        req(batchendpoint.InvokeRequest{Input: inputs.StorageURL(folder + "/" + demo.SampleFile).File()}),
+		"s10-uri-file-file":   file("s10-file-inputs.yml"),
+		"s11-pipeline-file":   file("s11-inputs.yml"),
 		"s11-pipeline-set": req(batchendpoint.InvokeRequest{Deployment: demo.PipelineDeployment, Inputs: map[string]inputs.Input{
 			"heart_data": inputs.StorageURL(folder), "score_mode": inputs.String("append")}}),
 		"s12":    file("inputs-and-outputs.yml"),
@@ -108,7 +110,11 @@ func TestWorkflowScript(t *testing.T) {
 				r.Deployment = demo.PipelineDeployment // -d on the command line
 			}
 			before := len(invokeBodies(l.Server))
-			lj, err := client.Invoke(ctx, demo.Endpoint, r, nil)
+			endpoint := demo.Endpoint
+			if strings.HasSuffix(label, "-as-written") {
+				endpoint = demo.PipelineEndpoint // the script's ENDPOINT_NAME for these lines
+			}
+			lj, err := client.Invoke(ctx, endpoint, r, nil)
 			require.NoError(t, err)
 			lib := invokeBodies(l.Server)
 			require.Len(t, lib, before+1)

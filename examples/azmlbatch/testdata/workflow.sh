@@ -153,6 +153,13 @@ rc=0
 azmlbatch batch-endpoint invoke --name $ENDPOINT_NAME \
     --set inputs.score_mode.type="string" inputs.score_mode.default="append" 2>"$WORK/s11-set.err" || rc=$?
 refused s11-set $rc
+# S11 as written, on the pipeline endpoint (the literal alone).
+ENDPOINT_NAME=heart-pipeline
+azmlbatch batch-endpoint invoke --name $ENDPOINT_NAME --file inputs.yml | sent s11-file-as-written
+cp inputs.yml s11-literal-inputs.yml
+azmlbatch batch-endpoint invoke --name $ENDPOINT_NAME \
+    --set inputs.score_mode.type="string" inputs.score_mode.default="append" | sent s11-set-as-written
+ENDPOINT_NAME=heart-classifier
 # The pipeline component deployment takes it, next to its data input.
 cat >inputs.yml <<'YML'
 inputs:
@@ -195,22 +202,22 @@ STATUS=$(azmlbatch job show -n $JOB_NAME --query status -o tsv)
 azmlbatch job wait -n $JOB_NAME -o none
 azmlbatch job download -n $JOB_NAME --download-path ./out
 [[ $(find out -type f | wc -l) -ge 1 ]] || fail "job download wrote nothing"
-azmlbatch job list --parent-job-name $JOB_NAME --query '[].status' -o tsv | grep -q Completed || fail "job list --parent-job-name"
+azmlbatch job list --parent-job-name $JOB_NAME --query '[].status' -o tsv | grep Completed >/dev/null || fail "job list --parent-job-name"
 [[ $(azmlbatch batch-endpoint list-jobs -n $ENDPOINT_NAME --query 'length(@)') -ge 1 ]] || fail "list-jobs"
-azmlbatch job show -n $JOB_NAME --query 'services.Studio.endpoint' -o tsv | grep -q "$JOB_NAME" || fail "Studio URL"
+azmlbatch job show -n $JOB_NAME --query 'services.Studio.endpoint' -o tsv | grep "$JOB_NAME" >/dev/null || fail "Studio URL"
 
 [[ $(azmlbatch job list --query "[?name=='$JOB_NAME'].status | [0]" -o tsv) == Completed ]] || fail "job list"
 
 # The other read commands, as scripts query them.
 [[ $(azmlbatch batch-endpoint show -n $ENDPOINT_NAME --query defaults.deployment_name -o tsv) == "$DEPLOYMENT_NAME" ]] || fail "batch-endpoint show"
 azmlbatch batch-endpoint show -n $ENDPOINT_NAME | jq -e '.scoring_uri | startswith("https://")' >/dev/null || fail "scoring_uri"
-azmlbatch batch-endpoint list --query '[].name' -o tsv | grep -qx $ENDPOINT_NAME || fail "batch-endpoint list"
+azmlbatch batch-endpoint list --query '[].name' -o tsv | grep -x $ENDPOINT_NAME >/dev/null || fail "batch-endpoint list"
 [[ $(azmlbatch batch-deployment show -n $PIPELINE_DEPLOYMENT_NAME -e $ENDPOINT_NAME --query type -o tsv) == pipeline ]] || fail "batch-deployment show"
 [[ $(azmlbatch batch-deployment list -e $ENDPOINT_NAME --query 'length(@)') == 2 ]] || fail "batch-deployment list"
-azmlbatch data list --query '[].name' -o tsv | grep -qx heart-data || fail "data list"
+azmlbatch data list --query '[].name' -o tsv | grep -x heart-data >/dev/null || fail "data list"
 [[ $(azmlbatch data list -n heart-data --query '[0].id' -o tsv) == "$DATA_ASSET_ID" ]] || fail "data list -n"
-azmlbatch datastore list -o table | grep -q workspaceblobstore || fail "datastore list"
-azmlbatch datastore show -n workspaceblobstore -o yaml | grep -q '^type: azure_blob$' || fail "datastore show -o yaml"
+azmlbatch datastore list -o table | grep workspaceblobstore >/dev/null || fail "datastore list"
+azmlbatch datastore show -n workspaceblobstore -o yaml | grep '^type: azure_blob$' >/dev/null || fail "datastore show -o yaml"
 
 # Service errors exit 1, with the service's answer.
 rc=0; azmlbatch job show -n batchjob-00000000-0000-0000-0000-000000000000 2>"$WORK/nojob.err" || rc=$?

@@ -169,6 +169,32 @@ func ModelScore(ctx context.Context, batch emulator.MiniBatch) ([]string, error)
 //   - decimals (integer, default 4): digits of the probability.
 //   - header (boolean, default True): whether the first line names the columns.
 func PipelineScore(ctx context.Context, run *emulator.PipelineRun) error {
+	return pipelineScore(ctx, run, run.Inputs["heart_data"].Path, true)
+}
+
+// PipelineScoreOptionalData plays PipelineEndpoint's default deployment, a
+// component whose one data input is optional and may have any name (the
+// how-to's --input and literal-only command lines target such an endpoint).
+// It scores the data input like PipelineScore, or writes only the header row
+// when the job has none.
+func PipelineScoreOptionalData(ctx context.Context, run *emulator.PipelineRun) error {
+	var data []string
+	for name, in := range run.Inputs {
+		if in.Type != "Literal" {
+			data = append(data, name)
+		}
+	}
+	switch len(data) {
+	case 0:
+		return pipelineScore(ctx, run, "", false)
+	case 1:
+		return pipelineScore(ctx, run, run.Inputs[data[0]].Path, false)
+	}
+	sort.Strings(data)
+	return &emulator.JobError{Code: "UserError", Message: fmt.Sprintf("the component takes one data input, got %d: %s", len(data), strings.Join(data, ", "))}
+}
+
+func pipelineScore(ctx context.Context, run *emulator.PipelineRun, in string, requireData bool) error {
 	lit := func(name, def string) string {
 		if v := run.Inputs[name].Value; v != "" {
 			return v
@@ -191,14 +217,17 @@ func PipelineScore(ctx context.Context, run *emulator.PipelineRun) error {
 	if err != nil {
 		return &emulator.JobError{Code: "UserError", Message: "header: " + err.Error()}
 	}
-	in := run.Inputs["heart_data"].Path
-	if in == "" {
+	if in == "" && requireData {
 		return &emulator.JobError{Code: "UserError", Message: "input heart_data is required"}
 	}
-	files := []string{in}
-	if st, err := os.Stat(in); err != nil {
+	var files []string
+	if in == "" {
+		// No data input: nothing to score.
+	} else if st, err := os.Stat(in); err != nil {
 		return err
-	} else if st.IsDir() {
+	} else if !st.IsDir() {
+		files = []string{in}
+	} else {
 		files = nil
 		err := filepath.WalkDir(in, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".csv") {

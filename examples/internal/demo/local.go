@@ -164,6 +164,16 @@ func RegisterWorkspace(ctx context.Context, s *emulator.Server, storage *azurite
 				Outputs: map[string]emulator.PipelineOutput{"score": {Type: "UriFile", FileName: "predictions.csv"}},
 				Run:     PipelineScore})
 		},
+		func() error {
+			return ws.AddBatchEndpoint(emulator.BatchEndpoint{Name: PipelineEndpoint, DefaultDeployment: PipelineEndpointDeployment,
+				Description: "Heart disease scoring pipeline (local)"})
+		},
+		func() error {
+			// Inputs nil: any input name is accepted, as the component's one data input is optional.
+			return ws.AddPipelineDeployment(PipelineEndpoint, emulator.PipelineDeployment{Name: PipelineEndpointDeployment,
+				Outputs: map[string]emulator.PipelineOutput{"score": {Type: "UriFile", FileName: "predictions.csv"}},
+				Run:     PipelineScoreOptionalData})
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -11,6 +11,13 @@ const (
 	// PipelineDeployment is a pipeline component deployment with data input
 	// heart_data, literal input score_mode and output score.
 	PipelineDeployment = "uci-classifier-prepros-xgb"
+	// PipelineEndpoint is a second batch endpoint whose default deployment,
+	// PipelineEndpointDeployment, is a pipeline component deployment with one
+	// optional data input of any name, literal score_mode and output score:
+	// the kind of endpoint the how-to's pipeline-only command lines (experiment
+	// name with --input, a literal input alone) are written for.
+	PipelineEndpoint           = "heart-pipeline"
+	PipelineEndpointDeployment = "heart-pipeline-default"
 	// DataAsset is the data asset created from the local data folder.
 	DataAsset = "heart-data"
 	// Datastore is the workspace's default blob datastore.

@@ -65,7 +65,7 @@ func WriteState(l *Local, dir string, tokenLife time.Duration) (State, string, e
 	ws := l.BatchWorkspace()
 	st := State{ARMEndpoint: l.Server.ARMEndpoint(), CABundle: bundle, SubscriptionID: ws.SubscriptionID,
 		ResourceGroup: ws.ResourceGroup, Workspace: ws.Name, TokenFiles: tokens,
-		ScoringURIs:    map[string]string{Endpoint: l.Workspace.ScoringURI(Endpoint)},
+		ScoringURIs:    map[string]string{Endpoint: l.Workspace.ScoringURI(Endpoint), PipelineEndpoint: l.Workspace.ScoringURI(PipelineEndpoint)},
 		ExampleDataURL: l.Storage.BlobURL() + "/" + ExampleDataContainer + "/" + ExampleDataPrefix,
 		HTTPSProxy:     l.Server.StorageProxyURL(), APIEndpoint: l.Server.ARMEndpoint(),
 		BlobEndpoint:  "https://" + l.Storage.AccountName() + ".blob.core.windows.net",
