@@ -467,7 +467,10 @@ func TestGetEndpoint(t *testing.T) {
 	c := w.Client()
 	ep, err := c.GetEndpoint(context.Background(), e2eModelEP, nil)
 	require.NoError(t, err)
-	assert.Equal(t, batchendpoint.Endpoint{Name: e2eModelEP, ScoringURI: w.ScoringURI(e2eModelEP), DefaultDeployment: "classifier-xgboost"}, ep.Endpoint)
+	assert.Equal(t, batchendpoint.Endpoint{Name: e2eModelEP, ScoringURI: w.ScoringURI(e2eModelEP), DefaultDeployment: "classifier-xgboost"},
+		batchendpoint.Endpoint{Name: ep.Name, ScoringURI: ep.ScoringURI, DefaultDeployment: ep.DefaultDeployment})
+	assert.Equal(t, w.Workspace().ID()+"/batchEndpoints/"+e2eModelEP, ep.ID)
+	assert.Equal(t, "Succeeded", ep.ProvisioningState)
 	_, err = c.Invoke(context.Background(), e2eModelEP, batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1, w.RequestCount(fake.RouteGetBatchEndpoint), "Invoke reuses the endpoint GetEndpoint read")

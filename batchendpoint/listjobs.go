@@ -141,14 +141,14 @@ func (c *Client) newJobsPager(api string, o ListJobsOptions, match func(*wire.Jo
 func (c *Client) checkNextLink(link string) error {
 	u, err := url.Parse(link)
 	if err != nil {
-		return fmt.Errorf("the jobs list returned an invalid nextLink: %w", err)
+		return fmt.Errorf("the list returned an invalid nextLink: %w", err)
 	}
 	base, err := url.Parse(c.armEndpoint)
 	if err != nil {
 		return err
 	}
 	if !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) {
-		return fmt.Errorf("the jobs list returned a nextLink on another host (%s); not following it", u.Host)
+		return fmt.Errorf("the list returned a nextLink on another host (%s); not following it", u.Host)
 	}
 	return nil
 }

@@ -293,6 +293,9 @@ func datastoreFromWire(w *wire.Datastore) Datastore {
 	if ds.Container == "" {
 		ds.Container = p.Filesystem
 	}
+	if ds.Container == "" {
+		ds.Container = p.FileShareName // AzureFile
+	}
 	if p.Credentials != nil {
 		ds.CredentialsType = p.Credentials.CredentialsType
 	}
@@ -388,18 +391,13 @@ func (c *Client) span(ctx context.Context, name string) (context.Context, func(e
 	return runtime.StartSpan(ctx, name, c.tracer, nil)
 }
 
-// GetEndpoint returns the batch endpoint name (az ml batch-endpoint show). It
-// shares Invoke's cache. An endpoint that does not exist is a *NotFoundError.
+// GetEndpoint returns the batch endpoint name (az ml batch-endpoint show): one
+// ARM request, whose answer also refreshes Invoke's cache. An endpoint still
+// being created is returned with its ProvisioningState and no ScoringURI. An
+// endpoint that does not exist is a *NotFoundError.
 func (c *Client) GetEndpoint(ctx context.Context, name string, _ *GetEndpointOptions) (resp GetEndpointResponse, err error) {
 	ctx, end := c.span(ctx, "Client.GetEndpoint")
 	defer func() { end(err) }()
-	if err := validateEndpointName(name); err != nil {
-		return resp, err
-	}
-	e, err := c.endpoint(ctx, name)
-	if err != nil {
-		return resp, err
-	}
-	resp.Endpoint = Endpoint{Name: name, ScoringURI: e.scoringURI, DefaultDeployment: e.defaultDeployment}
-	return resp, nil
+	resp.Endpoint, err = c.getEndpoint(ctx, name)
+	return resp, err
 }

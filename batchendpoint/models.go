@@ -75,6 +75,9 @@ type JobDetails struct {
 	// Error is why the job failed, when the service says (the job's
 	// properties.error, else its Run History); nil otherwise.
 	Error *JobError
+	// JobType is the ARM job's type (Pipeline for batch jobs, Command, Sweep,
+	// ...) when the job was read from Resource Manager; "" otherwise.
+	JobType string
 }
 
 // JobError is a failed job's error as the service reports it. Code and Message
@@ -116,7 +119,8 @@ type Datastore struct {
 	// Type is the datastore type: AzureBlob, AzureDataLakeGen2, AzureDataLakeGen1, AzureFile, ...
 	Type string
 	// AccountName, Container and Endpoint locate the storage (Container is the
-	// file system for ADLS Gen2). Endpoint is the storage suffix, e.g. core.windows.net.
+	// file system for ADLS Gen2, the file share for Azure Files). Endpoint is
+	// the storage suffix, e.g. core.windows.net.
 	AccountName, Container, Endpoint, Protocol string
 	// IsDefault reports whether this is the workspace's default datastore.
 	IsDefault bool
@@ -182,6 +186,23 @@ type Endpoint struct {
 	ScoringURI string
 	// DefaultDeployment runs jobs that name no deployment ("" when none is set).
 	DefaultDeployment string
+	// ID is the endpoint's ARM id, Location its Azure region.
+	ID, Location string
+	// Description of the endpoint.
+	Description string
+	// AuthMode is how callers authenticate: AADToken for batch endpoints.
+	AuthMode string
+	// OpenAPIURI is the endpoint's OpenAPI (swagger) document.
+	OpenAPIURI string
+	// ProvisioningState is Succeeded once the endpoint can take jobs (Creating,
+	// Updating, Deleting, Failed otherwise).
+	ProvisioningState string
+	// Tags and Properties of the endpoint.
+	Tags, Properties map[string]string
+	// Identity is the endpoint's managed identity; nil when it reports none.
+	Identity *ManagedIdentity
+	// SystemData says who created and last changed the endpoint, and when.
+	SystemData SystemData
 }
 
 // Format prints the input with secrets in URI and Value redacted, for every
@@ -241,7 +262,8 @@ func redactMap(m map[string]string) map[string]string {
 func detailsOf(w wire.Details) JobDetails {
 	d := JobDetails{Name: w.Name, ID: w.ID, DisplayName: w.DisplayName, Status: JobStatus(w.Status), StudioURL: w.StudioURL,
 		TrackingURL: w.TrackingURL, ExperimentName: w.ExperimentName, Deployment: w.Deployment, Tags: w.Tags, Properties: w.Properties,
-		Description: w.Description, RepeatabilityID: w.RepeatabilityID, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, LastModifiedAt: w.LastModifiedAt, LastModifiedBy: w.LastModifiedBy}
+		Description: w.Description, RepeatabilityID: w.RepeatabilityID, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, LastModifiedAt: w.LastModifiedAt, LastModifiedBy: w.LastModifiedBy,
+		JobType: w.JobType}
 	for k, v := range w.Inputs {
 		if d.Inputs == nil {
 			d.Inputs = make(map[string]JobInput, len(w.Inputs))

@@ -3,9 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"net/url"
-	"strconv"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/spf13/cobra"
 
 	"github.com/azmlbatch/azmlbatch/batchendpoint"
@@ -29,12 +28,26 @@ func (a *app) leaf(use, short, example string, required []string, run func(ctx c
 	return cmd
 }
 
-// needARM is the error for a command the test workspace cannot serve.
-func needARM(ws *workspace) error {
-	if ws.arm == nil {
-		return errors.New("this workspace has no ARM client")
+// collect reads every page of a pager.
+func collect[R, T any](ctx context.Context, p *runtime.Pager[R], items func(R) []T) ([]T, error) {
+	var out []T
+	for p.More() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items(page)...)
 	}
-	return nil
+	return out, nil
+}
+
+// printAll prints items as a JSON array (empty, not null, when there are none).
+func printAll[T any](a *app, items []T, dict func(T) map[string]any) error {
+	out := []any{}
+	for _, it := range items {
+		out = append(out, dict(it))
+	}
+	return a.print(out)
 }
 
 func (a *app) batchEndpointCommand() *cobra.Command {
@@ -42,32 +55,23 @@ func (a *app) batchEndpointCommand() *cobra.Command {
 	var maxResults int
 	show := a.leaf("show", "Show details for an endpoint.", "  azmlbatch batch-endpoint show -n heart-classifier --query scoring_uri -o tsv",
 		[]string{"name"}, func(ctx context.Context, ws *workspace) error {
-			if err := needARM(ws); err != nil {
-				return err
-			}
-			r, err := ws.arm.get(ctx, "/batchEndpoints/"+url.PathEscape(name), nil)
+			res, err := ws.client.GetEndpoint(ctx, name, nil)
 			if err != nil {
 				return err
 			}
-			return a.print(endpointDict(r))
+			return a.print(endpointDict(res.Endpoint))
 		})
 	show.Flags().StringVarP(&name, "name", "n", "", "Name of the batch endpoint (required).")
 	show.PreRunE = func(*cobra.Command, []string) error { return validName(name, "--name/-n") }
 
 	list := a.leaf("list", "List endpoints in a workspace.", "  azmlbatch batch-endpoint list --query '[].name' -o tsv", nil,
 		func(ctx context.Context, ws *workspace) error {
-			if err := needARM(ws); err != nil {
-				return err
-			}
-			items, err := ws.arm.list(ctx, "/batchEndpoints", nil, 0)
+			items, err := collect(ctx, ws.client.NewListEndpointsPager(nil),
+				func(r batchendpoint.ListEndpointsResponse) []batchendpoint.Endpoint { return r.Endpoints })
 			if err != nil {
 				return err
 			}
-			out := []any{}
-			for _, r := range items {
-				out = append(out, endpointDict(r))
-			}
-			return a.print(out)
+			return printAll(a, items, endpointDict)
 		})
 
 	var jobsName string
@@ -102,14 +106,11 @@ func (a *app) batchDeploymentCommand() *cobra.Command {
 	var name, endpoint string
 	show := a.leaf("show", "Show a deployment.", "  azmlbatch batch-deployment show -n classifier-xgboost -e heart-classifier",
 		[]string{"name", "endpoint-name"}, func(ctx context.Context, ws *workspace) error {
-			if err := needARM(ws); err != nil {
-				return err
-			}
-			r, err := ws.arm.get(ctx, "/batchEndpoints/"+url.PathEscape(endpoint)+"/deployments/"+url.PathEscape(name), nil)
+			res, err := ws.client.GetDeployment(ctx, endpoint, name, nil)
 			if err != nil {
 				return err
 			}
-			return a.print(deploymentDict(endpoint, r))
+			return a.print(deploymentDict(res.Deployment))
 		})
 	show.Flags().StringVarP(&name, "name", "n", "", "Name of the deployment (required).")
 	show.Flags().StringVarP(&endpoint, "endpoint-name", "e", "", "Name of the endpoint (required).")
@@ -118,18 +119,12 @@ func (a *app) batchDeploymentCommand() *cobra.Command {
 	var listEndpoint string
 	list := a.leaf("list", "List deployments.", "  azmlbatch batch-deployment list -e heart-classifier --query '[].name' -o tsv",
 		[]string{"endpoint-name"}, func(ctx context.Context, ws *workspace) error {
-			if err := needARM(ws); err != nil {
-				return err
-			}
-			items, err := ws.arm.list(ctx, "/batchEndpoints/"+url.PathEscape(listEndpoint)+"/deployments", nil, 0)
+			items, err := collect(ctx, ws.client.NewListDeploymentsPager(listEndpoint, nil),
+				func(r batchendpoint.ListDeploymentsResponse) []batchendpoint.Deployment { return r.Deployments })
 			if err != nil {
 				return err
 			}
-			out := []any{}
-			for _, r := range items {
-				out = append(out, deploymentDict(listEndpoint, r))
-			}
-			return a.print(out)
+			return printAll(a, items, deploymentDict)
 		})
 	list.Flags().StringVarP(&listEndpoint, "endpoint-name", "e", "", "Name of the endpoint (required).")
 	list.PreRunE = func(*cobra.Command, []string) error { return validName(listEndpoint, "--endpoint-name/-e") }
@@ -230,21 +225,12 @@ func (a *app) jobCommand() *cobra.Command {
 				}
 				return a.print(out)
 			}
-			if err := needARM(ws); err != nil {
-				return err
-			}
-			q := url.Values{}
-			if maxResults > 0 {
-				q.Set("$top", strconv.Itoa(maxResults))
-			}
-			items, err := ws.arm.list(ctx, "/jobs", q, maxResults)
+			items, err := collect(ctx, ws.client.NewListWorkspaceJobsPager(&batchendpoint.ListWorkspaceJobsOptions{Limit: maxResults}),
+				func(r batchendpoint.ListWorkspaceJobsResponse) []batchendpoint.JobDetails { return r.Jobs })
 			if err != nil {
 				return err
 			}
-			for _, r := range items {
-				out = append(out, armJobDict(r))
-			}
-			return a.print(out)
+			return printAll(a, items, jobDict)
 		})
 	list.Flags().StringVarP(&parent, "parent-job-name", "p", "", "List the child jobs of this job.")
 	list.Flags().IntVarP(&maxResults, "max-results", "r", 0, "Maximum number of jobs to return (0: all).")
@@ -322,28 +308,24 @@ func (a *app) dataCommand() *cobra.Command {
 	var maxResults int
 	list := a.leaf("list", "List data assets in a workspace.", "  azmlbatch data list --query '[].name' -o tsv\n  azmlbatch data list -n heart-data", nil,
 		func(ctx context.Context, ws *workspace) error {
-			if err := needARM(ws); err != nil {
-				return err
-			}
-			out := []any{}
 			if listName != "" {
-				items, err := ws.arm.list(ctx, "/data/"+url.PathEscape(listName)+"/versions", url.Values{"$orderBy": {"createdtime desc"}}, maxResults)
+				items, err := collect(ctx, ws.client.NewListDataAssetVersionsPager(listName, &batchendpoint.ListDataAssetVersionsOptions{Limit: maxResults}),
+					func(r batchendpoint.ListDataAssetVersionsResponse) []batchendpoint.DataAsset { return r.Versions })
+				var nf *batchendpoint.NotFoundError
+				if errors.As(err, &nf) {
+					err = nil // az ml data list -n prints [] for a name without versions
+				}
 				if err != nil {
 					return err
 				}
-				for _, r := range items {
-					out = append(out, dataDict(armDataVersion(listName, r)))
-				}
-				return a.print(out)
+				return printAll(a, items, dataDict)
 			}
-			items, err := ws.arm.list(ctx, "/data", nil, maxResults)
+			items, err := collect(ctx, ws.client.NewListDataAssetsPager(&batchendpoint.ListDataAssetsOptions{Limit: maxResults}),
+				func(r batchendpoint.ListDataAssetsResponse) []batchendpoint.DataAssetContainer { return r.DataAssets })
 			if err != nil {
 				return err
 			}
-			for _, r := range items {
-				out = append(out, dataContainerDict(r))
-			}
-			return a.print(out)
+			return printAll(a, items, dataContainerDict)
 		})
 	list.Flags().StringVarP(&listName, "name", "n", "", "List the versions of this data asset.")
 	list.Flags().IntVarP(&maxResults, "max-results", "r", 0, "Maximum number of results (0: all).")
@@ -363,18 +345,12 @@ func (a *app) datastoreCommand() *cobra.Command {
 	show.Flags().StringVarP(&name, "name", "n", "", "Name of the datastore (required).")
 	list := a.leaf("list", "List datastores in a workspace.", "  azmlbatch datastore list --query '[].name' -o tsv", nil,
 		func(ctx context.Context, ws *workspace) error {
-			if err := needARM(ws); err != nil {
-				return err
-			}
-			items, err := ws.arm.list(ctx, "/datastores", nil, 0)
+			items, err := collect(ctx, ws.client.NewListDatastoresPager(nil),
+				func(r batchendpoint.ListDatastoresResponse) []batchendpoint.Datastore { return r.Datastores })
 			if err != nil {
 				return err
 			}
-			out := []any{}
-			for _, r := range items {
-				out = append(out, datastoreDict(armDatastore(r)))
-			}
-			return a.print(out)
+			return printAll(a, items, datastoreDict)
 		})
 	return group("datastore", "Manage Azure ML datastores.", show, list)
 }

@@ -81,7 +81,7 @@ func jobDict(d batchendpoint.JobDetails) map[string]any {
 		services["Tracking"] = map[string]any{"endpoint": d.TrackingURL, "type": "Tracking"}
 	}
 	j := map[string]any{
-		"id": d.ID, "name": d.Name, "type": "pipeline", "display_name": d.DisplayName, "status": string(d.Status),
+		"id": d.ID, "name": d.Name, "type": jobType(d), "display_name": d.DisplayName, "status": string(d.Status),
 		"experiment_name": d.ExperimentName, "services": services, "inputs": in, "outputs": out,
 		"tags": orEmpty(d.Tags), "properties": orEmpty(d.Properties),
 		"creation_context": creationContext(d.CreatedAt, d.CreatedBy, d.LastModifiedAt, d.LastModifiedBy),
@@ -90,6 +90,15 @@ func jobDict(d batchendpoint.JobDetails) map[string]any {
 		j["error"] = jobErrorDict(*d.Error)
 	}
 	return j
+}
+
+// jobType is the job's type as az prints it: a batch job is a pipeline job,
+// which is all the data plane reports.
+func jobType(d batchendpoint.JobDetails) string {
+	if d.JobType == "" {
+		return "pipeline"
+	}
+	return snake(d.JobType)
 }
 
 func jobErrorDict(e batchendpoint.JobError) map[string]any {
@@ -146,122 +155,126 @@ func datastoreDict(d batchendpoint.Datastore) map[string]any {
 	return m
 }
 
-// armDatastore reads an ARM datastore resource into the library's type.
-func armDatastore(r map[string]any) batchendpoint.Datastore {
-	p := obj(r, "properties")
-	return batchendpoint.Datastore{Name: getStr(r, "name"), ID: getStr(r, "id"), Type: getStr(p, "datastoreType"),
-		AccountName: getStr(p, "accountName"), Container: first(getStr(p, "containerName"), getStr(p, "fileShareName")),
-		Endpoint: getStr(p, "endpoint"), Protocol: getStr(p, "protocol"), IsDefault: p["isDefault"] == true,
-		CredentialsType: getStr(obj(p, "credentials"), "credentialsType")}
+// nilIfEmpty prints an unset string as null, as az prints an unset field.
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
-// armDataVersion reads an ARM data version resource into the library's type;
-// name is the asset's (the resource's own name is the version).
-func armDataVersion(name string, r map[string]any) batchendpoint.DataAsset {
-	p := obj(r, "properties")
-	created, _ := time.Parse(time.RFC3339Nano, getStr(obj(r, "systemData"), "createdAt"))
-	tags := map[string]string{}
-	for k, v := range obj(p, "tags") {
-		if s, ok := v.(string); ok {
-			tags[k] = s
+// systemDataDict is systemData as az prints creation_context.
+func systemDataDict(sd batchendpoint.SystemData) map[string]any {
+	m := map[string]any{}
+	set := func(k string, v any) {
+		if v != nil && v != "" {
+			m[k] = v
 		}
 	}
-	return batchendpoint.DataAsset{Name: name, Version: getStr(r, "name"), ID: getStr(r, "id"), Kind: snake(getStr(p, "dataType")),
-		Path: getStr(p, "dataUri"), Description: getStr(p, "description"), Tags: tags, CreatedAt: created}
+	set("created_at", timeString(sd.CreatedAt))
+	set("created_by", sd.CreatedBy)
+	set("created_by_type", sd.CreatedByType)
+	set("last_modified_at", timeString(sd.LastModifiedAt))
+	set("last_modified_by", sd.LastModifiedBy)
+	set("last_modified_by_type", sd.LastModifiedByType)
+	return m
 }
 
 // dataContainerDict is a data asset (all versions) as az ml data list prints it.
-func dataContainerDict(r map[string]any) map[string]any {
-	p := obj(r, "properties")
-	return map[string]any{"id": getStr(r, "id"), "name": getStr(r, "name"), "latest_version": p["latestVersion"],
-		"description": p["description"], "tags": firstMap(obj(p, "tags")),
-		"creation_context": snakeKeys(obj(r, "systemData"))}
+func dataContainerDict(c batchendpoint.DataAssetContainer) map[string]any {
+	return map[string]any{"id": c.ID, "name": c.Name, "latest_version": nilIfEmpty(c.LatestVersion),
+		"description": nilIfEmpty(c.Description), "tags": orEmpty(c.Tags), "creation_context": systemDataDict(c.SystemData)}
 }
 
 // endpointDict is a batch endpoint as az ml batch-endpoint show prints it.
-func endpointDict(r map[string]any) map[string]any {
-	p := obj(r, "properties")
-	m := map[string]any{"id": getStr(r, "id"), "name": getStr(r, "name"), "location": r["location"],
-		"description": p["description"], "tags": firstMap(obj(r, "tags")), "properties": firstMap(obj(p, "properties")),
-		"auth_mode": snake(getStr(p, "authMode")), "scoring_uri": p["scoringUri"], "openapi_uri": p["swaggerUri"],
-		"provisioning_state": p["provisioningState"], "defaults": map[string]any{"deployment_name": getStr(obj(p, "defaults"), "deploymentName")}}
-	if id, ok := r["identity"].(map[string]any); ok {
-		m["identity"] = snakeKeys(id)
+func endpointDict(e batchendpoint.Endpoint) map[string]any {
+	m := map[string]any{"id": e.ID, "name": e.Name, "location": nilIfEmpty(e.Location),
+		"description": nilIfEmpty(e.Description), "tags": orEmpty(e.Tags), "properties": orEmpty(e.Properties),
+		"auth_mode": snake(e.AuthMode), "scoring_uri": nilIfEmpty(e.ScoringURI), "openapi_uri": nilIfEmpty(e.OpenAPIURI),
+		"provisioning_state": nilIfEmpty(e.ProvisioningState), "defaults": map[string]any{"deployment_name": e.DefaultDeployment}}
+	if id := e.Identity; id != nil {
+		im := map[string]any{"type": id.Type}
+		if id.PrincipalID != "" {
+			im["principal_id"] = id.PrincipalID
+		}
+		if id.TenantID != "" {
+			im["tenant_id"] = id.TenantID
+		}
+		if len(id.UserAssigned) > 0 {
+			ua := map[string]any{}
+			for k, v := range id.UserAssigned {
+				ua[k] = map[string]any{"principal_id": v.PrincipalID, "client_id": v.ClientID}
+			}
+			im["user_assigned_identities"] = ua
+		}
+		m["identity"] = im
 	}
 	return m
+}
+
+func assetRefDict(r *batchendpoint.AssetReference) map[string]any {
+	return map[string]any{"asset_id": r.AssetID, "reference_type": r.ReferenceType}
 }
 
 // deploymentDict is a batch deployment as az ml batch-deployment show prints it.
-func deploymentDict(endpoint string, r map[string]any) map[string]any {
-	p := obj(r, "properties")
-	m := snakeKeys(p)
-	delete(m, "deployment_configuration")
-	m["id"], m["name"], m["endpoint_name"] = getStr(r, "id"), getStr(r, "name"), endpoint
-	m["tags"] = firstMap(obj(r, "tags"))
-	if _, ok := m["properties"]; !ok {
-		m["properties"] = map[string]any{}
+func deploymentDict(d batchendpoint.Deployment) map[string]any {
+	m := map[string]any{"id": d.ID, "name": d.Name, "endpoint_name": d.Endpoint, "type": "model",
+		"description": nilIfEmpty(d.Description), "tags": orEmpty(d.Tags), "properties": orEmpty(d.Properties),
+		"provisioning_state": nilIfEmpty(d.ProvisioningState), "compute": nilIfEmpty(d.Compute),
+		"environment_variables": orEmpty(d.EnvironmentVariables)}
+	if d.Kind == batchendpoint.DeploymentKindPipelineComponent {
+		m["type"] = "pipeline"
+		if d.Component != nil {
+			m["component"] = d.Component.AssetID
+		}
+		if d.Settings != nil {
+			m["settings"] = d.Settings
+		}
+		return m
 	}
-	kind := "model"
-	if dc := obj(p, "deploymentConfiguration"); getStr(dc, "deploymentConfigurationType") == "PipelineComponent" {
-		kind = "pipeline"
-		if c := getStr(dc, "componentId"); c != "" {
-			m["component"] = c
-		}
-		if s, ok := dc["settings"]; ok {
-			m["settings"] = s
-		}
-	} else if dc := obj(p, "deploymentConfiguration"); len(dc) > 0 {
-		for k, v := range snakeKeys(dc) {
-			if k != "deployment_configuration_type" {
-				m[k] = v
-			}
-		}
+	if d.Model != nil {
+		m["model"] = assetRefDict(d.Model)
 	}
-	m["type"] = kind
-	return m
-}
-
-// armJobDict is a job of the workspace's ARM job list in jobDict's shape.
-func armJobDict(r map[string]any) map[string]any {
-	p := obj(r, "properties")
-	services := map[string]any{}
-	for name, s := range obj(p, "services") {
-		if sm, ok := s.(map[string]any); ok {
-			services[name] = map[string]any{"endpoint": sm["endpoint"], "type": first(getStr(sm, "jobServiceType"), name)}
-		}
+	if c := d.CodeConfiguration; c != nil {
+		m["code_configuration"] = map[string]any{"code_id": c.CodeID, "scoring_script": c.ScoringScript}
 	}
-	sd := obj(r, "systemData")
-	created, _ := time.Parse(time.RFC3339Nano, getStr(sd, "createdAt"))
-	modified, _ := time.Parse(time.RFC3339Nano, getStr(sd, "lastModifiedAt"))
-	return map[string]any{"id": getStr(r, "id"), "name": getStr(r, "name"), "type": snake(getStr(p, "jobType")),
-		"display_name": getStr(p, "displayName"), "status": getStr(p, "status"), "experiment_name": getStr(p, "experimentName"),
-		"services": services, "inputs": snakeKeys(obj(p, "inputs")), "outputs": snakeKeys(obj(p, "outputs")),
-		"tags": firstMap(obj(p, "tags")), "properties": firstMap(obj(p, "properties")),
-		"creation_context": creationContext(created, getStr(sd, "createdBy"), modified, getStr(sd, "lastModifiedBy"))}
-}
-
-func obj(m map[string]any, k string) map[string]any {
-	v, _ := m[k].(map[string]any)
-	return v
-}
-
-func getStr(m map[string]any, k string) string {
-	v, _ := m[k].(string)
-	return v
-}
-
-func first(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
+	if d.EnvironmentID != "" {
+		m["environment_id"] = d.EnvironmentID
 	}
-	return ""
-}
-
-func firstMap(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
+	if d.ErrorThreshold != nil {
+		m["error_threshold"] = *d.ErrorThreshold
+	}
+	if d.LoggingLevel != "" {
+		m["logging_level"] = d.LoggingLevel
+	}
+	if d.MaxConcurrencyPerInstance != nil {
+		m["max_concurrency_per_instance"] = *d.MaxConcurrencyPerInstance
+	}
+	if d.MiniBatchSize != nil {
+		m["mini_batch_size"] = *d.MiniBatchSize
+	}
+	if d.OutputAction != "" {
+		m["output_action"] = d.OutputAction
+	}
+	if d.OutputFileName != "" {
+		m["output_file_name"] = d.OutputFileName
+	}
+	if r := d.Resources; r != nil {
+		rm := map[string]any{"instance_type": nilIfEmpty(r.InstanceType), "properties": nil}
+		if r.InstanceCount != nil {
+			rm["instance_count"] = *r.InstanceCount
+		}
+		if r.Properties != nil {
+			rm["properties"] = r.Properties
+		}
+		m["resources"] = rm
+	}
+	if r := d.RetrySettings; r != nil {
+		rm := map[string]any{"timeout": nilIfEmpty(r.Timeout)}
+		if r.MaxRetries != nil {
+			rm["max_retries"] = *r.MaxRetries
+		}
+		m["retry_settings"] = rm
 	}
 	return m
 }
@@ -281,32 +294,4 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// snakeKeys converts the keys of an ARM object, recursively, except under
-// tags and properties (user keys) and input/output names.
-func snakeKeys(m map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		sk := snake(k)
-		switch x := v.(type) {
-		case map[string]any:
-			if sk == "tags" || sk == "properties" || sk == "inputs" || sk == "outputs" {
-				inner := map[string]any{}
-				for ik, iv := range x {
-					if im, ok := iv.(map[string]any); ok && (sk == "inputs" || sk == "outputs") {
-						inner[ik] = snakeKeys(im)
-					} else {
-						inner[ik] = iv
-					}
-				}
-				out[sk] = inner
-				continue
-			}
-			out[sk] = snakeKeys(x)
-		default:
-			out[sk] = v
-		}
-	}
-	return out
 }

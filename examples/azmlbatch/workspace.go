@@ -33,7 +33,6 @@ const exampleData = "@example-data"
 // workspace is the client plus what to stop at the end.
 type workspace struct {
 	client      *batchendpoint.Client
-	arm         *armClient // ARM reads the library has no call for (lists, deployments)
 	wait        batchendpoint.WaitOptions
 	exampleData string // local example data folder URL, "" on Azure
 	close       func()
@@ -83,11 +82,7 @@ func newWorkspace(ws batchendpoint.Workspace, cred azcore.TokenCredential, opts 
 	if err != nil {
 		return nil, err
 	}
-	arm, err := newARMClient(ws, cred, opts.ClientOptions)
-	if err != nil {
-		return nil, err
-	}
-	return &workspace{client: client, arm: arm, exampleData: exampleDataURL, close: func() {}}, nil
+	return &workspace{client: client, exampleData: exampleDataURL, close: func() {}}, nil
 }
 
 // resolveWorkspace fills the workspace from the flags, the environment and

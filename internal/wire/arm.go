@@ -24,6 +24,8 @@ type BatchEndpoint struct {
 	Name       string                  `json:"name,omitempty"`
 	Type       string                  `json:"type,omitempty"`
 	Location   string                  `json:"location,omitempty"`
+	Tags       map[string]string       `json:"tags,omitempty"`
+	Identity   *Identity               `json:"identity,omitempty"`
 	Properties BatchEndpointProperties `json:"properties"`
 	SystemData *SystemData             `json:"systemData,omitempty"`
 }
@@ -36,6 +38,7 @@ type BatchEndpointProperties struct {
 	SwaggerURI        string                 `json:"swaggerUri,omitempty"`
 	Defaults          *BatchEndpointDefaults `json:"defaults,omitempty"`
 	ProvisioningState string                 `json:"provisioningState,omitempty"`
+	Properties        map[string]string      `json:"properties,omitempty"`
 }
 
 // BatchEndpointDefaults names the default deployment.
@@ -49,6 +52,7 @@ type BatchDeployment struct {
 	Name       string                    `json:"name,omitempty"`
 	Type       string                    `json:"type,omitempty"`
 	Location   string                    `json:"location,omitempty"`
+	Tags       map[string]string         `json:"tags,omitempty"`
 	Properties BatchDeploymentProperties `json:"properties"`
 	SystemData *SystemData               `json:"systemData,omitempty"`
 }
@@ -68,6 +72,10 @@ type BatchDeploymentProperties struct {
 	Resources                 *DeploymentResources     `json:"resources,omitempty"`
 	RetrySettings             *RetrySettings           `json:"retrySettings,omitempty"`
 	ProvisioningState         string                   `json:"provisioningState,omitempty"`
+	Properties                map[string]string        `json:"properties,omitempty"`
+	CodeConfiguration         *CodeConfiguration       `json:"codeConfiguration,omitempty"`
+	EnvironmentID             string                   `json:"environmentId,omitempty"`
+	EnvironmentVariables      map[string]string        `json:"environmentVariables,omitempty"`
 }
 
 // DeploymentConfiguration is the discriminated configuration of a deployment;
@@ -86,8 +94,9 @@ type AssetReference struct {
 
 // DeploymentResources holds the instance count.
 type DeploymentResources struct {
-	InstanceCount *int32 `json:"instanceCount,omitempty"`
-	InstanceType  string `json:"instanceType,omitempty"`
+	InstanceCount *int32         `json:"instanceCount,omitempty"`
+	InstanceType  string         `json:"instanceType,omitempty"`
+	Properties    map[string]any `json:"properties,omitempty"`
 }
 
 // Datastore is a datastore resource.
@@ -106,6 +115,7 @@ type DatastoreProperties struct {
 	AccountName   string                `json:"accountName,omitempty"`
 	ContainerName string                `json:"containerName,omitempty"`
 	Filesystem    string                `json:"filesystem,omitempty"`
+	FileShareName string                `json:"fileShareName,omitempty"`
 	Endpoint      string                `json:"endpoint,omitempty"`
 	Protocol      string                `json:"protocol,omitempty"`
 	IsDefault     bool                  `json:"isDefault"`

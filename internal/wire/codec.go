@@ -340,6 +340,7 @@ type Details struct {
 	Description, RepeatabilityID  string
 	CreatedAt, LastModifiedAt     time.Time
 	CreatedBy, LastModifiedBy     string
+	JobType                       string // the ARM job's properties.jobType; "" from the data plane
 }
 
 // IO is an input or output as a job reports it; Value is set for literals only.
@@ -380,7 +381,7 @@ func (r *BatchJobResource) Details() Details {
 // Details decodes an ARM job (Jobs_Get); ARM spells types in snake_case.
 func (j *Job) Details() Details {
 	p := j.Properties
-	d := Details{Name: j.Name, ID: j.ID, DisplayName: p.DisplayName, Status: p.Status, ExperimentName: p.ExperimentName, Tags: p.Tags, Properties: p.Properties, Description: p.Description}
+	d := Details{Name: j.Name, ID: j.ID, DisplayName: p.DisplayName, Status: p.Status, ExperimentName: p.ExperimentName, Tags: p.Tags, Properties: p.Properties, Description: p.Description, JobType: p.JobType}
 	d.RepeatabilityID = RepeatabilityIDIn(p.Tags)
 	if s, ok := Find(p.Services, "Studio"); ok {
 		d.StudioURL = s.Endpoint
