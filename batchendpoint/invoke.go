@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -385,7 +384,7 @@ func (c *Client) invokeEncode(u uploadedInvoke) (encodedInvoke, error) {
 	if err != nil {
 		return encodedInvoke{}, err
 	}
-	payload, err := json.Marshal(body)
+	payload, err := wire.MarshalInvocation(body)
 	if err != nil {
 		return encodedInvoke{}, err
 	}
