@@ -572,7 +572,17 @@ func invocationShape(r *BatchJobResource) bool {
 
 // sortedMapKeys is the order encoding/json writes a map's keys in.
 func sortedMapKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
+	if len(m) == 1 { // the usual case: one input, one tag
+		for k := range m {
+			return []string{k}
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func appendStringMap(b []byte, m map[string]string) []byte {
@@ -586,6 +596,14 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 	return append(b, '}')
 }
 
+// jsonPlain is the ASCII bytes encoding/json writes as they are (HTML-safe).
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString appends s quoted as encoding/json quotes it (HTML-safe:
 // <, > and & escaped; invalid UTF-8 as U+FFFD; U+2028 and U+2029 escaped).
 func appendJSONString(b []byte, s string) []byte {
@@ -594,7 +612,7 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonPlain[c] {
 				i++
 				continue
 			}
