@@ -98,6 +98,7 @@ type Client struct {
 
 type cachedEndpoint struct {
 	scoringURI, defaultDeployment string
+	uriErr                        error // why the data-plane token may not go to scoringURI (checkTokenURL), found once per lookup
 	at                            time.Time
 }
 

@@ -193,6 +193,7 @@ type resolvedInvoke struct {
 	validInvoke
 	scoringURI  string
 	fromService bool   // scoringURI came from the endpoint GET (not InvokeOptions.ScoringURI)
+	uriErr      error  // with fromService: checkTokenURL's verdict on scoringURI, from the endpoint cache
 	deployment  string // the deployment that runs the job; "" when unknown
 	kind        DeploymentKind
 	assets      map[string]DataAsset // data asset inputs looked up, by input name
@@ -214,7 +215,7 @@ func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvo
 		if err != nil {
 			return resolvedInvoke{}, err
 		}
-		r.scoringURI, r.fromService = ep.scoringURI, true
+		r.scoringURI, r.fromService, r.uriErr = ep.scoringURI, true, ep.uriErr
 		if r.deployment == "" {
 			r.deployment = ep.defaultDeployment
 		}
@@ -280,7 +281,7 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 		k.located = map[string]wire.Resolved{}
 	}
 	if r.fromService {
-		if _, err := checkTokenURL(r.scoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
+		if err := r.uriErr; err != nil { // checked once per endpoint lookup, not per invoke
 			return checkedInvoke{}, fmt.Errorf("batch endpoint %q: the scoring URI the service returned (%s) %s; not sending the data-plane token there", r.endpoint, shownURL(r.scoringURI), err)
 		}
 		if r.deployment == "" {

@@ -124,6 +124,7 @@ func (c *Client) endpoint(ctx context.Context, name string) (cachedEndpoint, err
 			return cachedEndpoint{}, fmt.Errorf("batch endpoint %q has no scoring URI yet (provisioning state %q); wait until it is provisioned", name, ep.Properties.ProvisioningState)
 		}
 		e := cachedEndpoint{scoringURI: ep.Properties.ScoringURI, at: time.Now()}
+		_, e.uriErr = checkTokenURL(e.scoringURI, c.opts.InsecureAllowCredentialWithHTTP)
 		if d := ep.Properties.Defaults; d != nil && d.DeploymentName != nil {
 			e.defaultDeployment = *d.DeploymentName
 		}
