@@ -193,6 +193,16 @@ const (
 	headerFirstSent     = "Repeatability-First-Sent"
 )
 
+// The invoke POST's headers as http.Header keys them (http.CanonicalHeaderKey;
+// TestCanonicalInvokeHeaders), so that post sets them without canonicalizing
+// each key again on every invoke.
+const (
+	canonicalDeployment    = "Azureml-Model-Deployment"
+	canonicalRepeatability = "Repeatability_request-Id"
+	canonicalFirstSent     = "Repeatability-First-Sent"
+	canonicalContentType   = "Content-Type"
+)
+
 // armURL returns the ARM URL of a workspace-relative path with the api-version.
 func (c *Client) armURL(path string, query url.Values) string {
 	if query == nil {

@@ -456,20 +456,20 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		if err != nil {
 			return nil, fmt.Errorf("scoring URI of endpoint %q: %w", endpoint, err)
 		}
-		req.Raw().Header.Set(headerRepeatability, id)
 		if firstSent.IsZero() {
 			firstSent = time.Now()
 		}
-		req.Raw().Header.Set(headerFirstSent, firstSent.UTC().Format(http.TimeFormat))
+		// As Header.Set, with the keys canonical already and the values in one allocation.
+		h, vals := req.Raw().Header, [...]string{id, firstSent.UTC().Format(http.TimeFormat), "application/json", deployment}
+		h[canonicalRepeatability], h[canonicalFirstSent], h[canonicalContentType] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
 		if deployment != "" {
-			req.Raw().Header.Set(headerDeployment, deployment)
+			h[canonicalDeployment] = vals[3:4:4]
 		}
 		// The body is not given to azcore (SetBody): the pipeline never resends
 		// this POST (its retry policy is off), so azcore's rewindable wrapper
 		// and per-try rewind do nothing for it. inMemoryBodyPolicy attaches
 		// the payload on each try, after the bearer policy (which may resend
 		// once on a challenge).
-		req.Raw().Header.Set("Content-Type", "application/json")
 		mark := &sendMark{payload: payload}
 		req.SetOperationValue(mark)
 		resp, err := c.dataPL.Do(req)

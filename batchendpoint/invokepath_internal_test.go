@@ -1,6 +1,7 @@
 package batchendpoint
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -45,4 +46,15 @@ func FuzzValidOnlineName(f *testing.F) {
 			t.Fatalf("validOnlineName(%q) = %v, the regexp says %v", s, got, want)
 		}
 	})
+}
+
+func TestCanonicalInvokeHeaders(t *testing.T) {
+	for _, tt := range []struct{ header, canonical string }{
+		{headerDeployment, canonicalDeployment},
+		{headerRepeatability, canonicalRepeatability},
+		{headerFirstSent, canonicalFirstSent},
+		{"content-type", canonicalContentType},
+	} {
+		assert.Equal(t, http.CanonicalHeaderKey(tt.header), tt.canonical, tt.header)
+	}
 }
