@@ -88,7 +88,7 @@ type Client struct {
 	wsPath   string // the workspace's ARM id, each segment escaped
 	mu       sync.Mutex
 	eps      map[string]cachedEndpoint
-	deps     map[string]cachedDeployment // key endpoint/deployment
+	deps     map[deploymentKey]cachedDeployment
 	stores   map[string]cachedDatastore
 	history  string // Run History base URL, from the workspace discovery document
 	api      string // the discovery document's api URL (the dataset data plane)
@@ -101,6 +101,10 @@ type cachedEndpoint struct {
 	uriErr                        error // why the data-plane token may not go to scoringURI (checkTokenURL), found once per lookup
 	at                            time.Time
 }
+
+// deploymentKey is a deployment of an endpoint: a struct, so that a cache hit
+// builds no string.
+type deploymentKey struct{ endpoint, deployment string }
 
 type cachedDeployment struct {
 	kind DeploymentKind
@@ -177,7 +181,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 	return &Client{
 		ws: ws, cred: cred, armPL: armClient.Pipeline(), dataPL: dataClient.Pipeline(), tracer: dataClient.Tracer(),
 		armEndpoint: strings.TrimRight(armClient.Endpoint(), "/"), apiVersion: apiVersion, mlAudience: mlAudience, opts: o,
-		cacheTTL: ttl, hosts: hosts, wsPath: escapedWorkspacePath(ws), eps: map[string]cachedEndpoint{}, deps: map[string]cachedDeployment{}, stores: map[string]cachedDatastore{},
+		cacheTTL: ttl, hosts: hosts, wsPath: escapedWorkspacePath(ws), eps: map[string]cachedEndpoint{}, deps: map[deploymentKey]cachedDeployment{}, stores: map[string]cachedDatastore{},
 		hashes: localdata.NewHashCache(0),
 	}, nil
 }

@@ -137,7 +137,7 @@ func (c *Client) endpoint(ctx context.Context, name string) (cachedEndpoint, err
 
 // deploymentKind looks up a deployment, from cache when fresh.
 func (c *Client) deploymentKind(ctx context.Context, endpoint, name string) (DeploymentKind, error) {
-	key := endpoint + "/" + name
+	key := deploymentKey{endpoint, name}
 	cached := func() (DeploymentKind, bool) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -147,7 +147,7 @@ func (c *Client) deploymentKind(ctx context.Context, endpoint, name string) (Dep
 	if k, ok := cached(); ok {
 		return k, nil
 	}
-	return coalesce(ctx, &c.lookups, "deployment\x00"+key, func(ctx context.Context) (DeploymentKind, error) {
+	return coalesce(ctx, &c.lookups, "deployment\x00"+endpoint+"/"+name, func(ctx context.Context) (DeploymentKind, error) {
 		if k, ok := cached(); ok {
 			return k, nil
 		}
@@ -176,7 +176,7 @@ func (c *Client) forgetEndpoint(name string) {
 	defer c.mu.Unlock()
 	delete(c.eps, name)
 	for k := range c.deps {
-		if strings.HasPrefix(k, name+"/") {
+		if k.endpoint == name {
 			delete(c.deps, k)
 		}
 	}
