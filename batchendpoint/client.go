@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -94,6 +95,8 @@ type Client struct {
 	api      string // the discovery document's api URL (the dataset data plane)
 
 	hashes *localdata.HashCache // local inputs' hashes, so an unchanged one is not read again
+
+	lastURI atomic.Pointer[parsedURI] // the scoring URI the last POST went to (newPOST)
 }
 
 type cachedEndpoint struct {

@@ -1,12 +1,16 @@
 package batchendpoint
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // azureMLOnlineName is azure-ai-ml's endpoint and deployment rule as a regexp:
@@ -56,5 +60,48 @@ func TestCanonicalInvokeHeaders(t *testing.T) {
 		{"content-type", canonicalContentType},
 	} {
 		assert.Equal(t, http.CanonicalHeaderKey(tt.header), tt.canonical, tt.header)
+	}
+}
+
+// TestNewPOSTIsNewRequest: the POST built from the cached parse of a scoring
+// URI is the request runtime.NewRequest builds, with its own URL and headers.
+func TestNewPOSTIsNewRequest(t *testing.T) {
+	type ctxKey struct{}
+	tests := []struct{ name, uri string }{
+		{"inference host", "https://heart-classifier.westeurope.inference.ml.azure.com/jobs"},
+		{"port and query", "https://127.0.0.1:8443/jobs?x=1"},
+		{"empty port", "https://example.com:/jobs"},
+		{"escaped path", "https://example.com/a%2Fb/jobs"},
+	}
+	c := &Client{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := runtime.NewRequest(context.Background(), http.MethodPost, tt.uri)
+			require.NoError(t, err)
+			for i := range 3 { // the first parses, the others copy
+				ctx := context.WithValue(context.Background(), ctxKey{}, i)
+				got, err := c.newPOST(ctx, tt.uri)
+				require.NoError(t, err)
+				assert.Equal(t, want.Raw().Method, got.Raw().Method)
+				assert.Equal(t, want.Raw().URL.String(), got.Raw().URL.String())
+				assert.Equal(t, *want.Raw().URL, *got.Raw().URL)
+				assert.Equal(t, want.Raw().Host, got.Raw().Host)
+				assert.Equal(t, want.Raw().Proto, got.Raw().Proto)
+				assert.Equal(t, i, got.Raw().Context().Value(ctxKey{}))
+				assert.Empty(t, got.Raw().Header)
+				got.Raw().URL.Path = "/changed" // each request's URL is its own
+				got.Raw().Header.Set("X", "1")
+			}
+		})
+	}
+	_, err := c.newPOST(context.Background(), "ftp://example.com/jobs")
+	require.Error(t, err, "a URI runtime.NewRequest refuses is refused")
+}
+
+func TestHTTPDate(t *testing.T) {
+	paris := time.FixedZone("CET", 3600)
+	base := time.Date(2026, 12, 1, 11, 20, 5, 0, time.UTC)
+	for _, tm := range []time.Time{base, base.Add(999 * time.Millisecond), base.In(paris), base.Add(time.Second), base.Add(-time.Hour).In(paris), base.Add(time.Second)} {
+		assert.Equal(t, tm.UTC().Format(http.TimeFormat), httpDate(tm), tm.String())
 	}
 }
