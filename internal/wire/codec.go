@@ -148,7 +148,7 @@ func encodeInput(name string, in inputs.Input, ws armid.Workspace, resolved map[
 		field = "Input"
 	}
 	data := func(uri string, k inputs.Kind, m inputs.Mode) JobInput {
-		return JobInput{URI: uri, Mode: string(m), JobInputType: NormalizeInputType(string(k))}
+		return JobInput{URI: uri, Mode: string(m), JobInputType: kindType(k)}
 	}
 	if res, ok := resolved[name]; ok {
 		var mode inputs.Mode
@@ -188,8 +188,20 @@ func encodeInput(name string, in inputs.Input, ws armid.Workspace, resolved map[
 	return JobInput{}, &inputs.ValidationError{Field: field, Problem: fmt.Sprintf("unsupported input type %T", in), Fix: "build inputs with the inputs package"}
 }
 
+// kindType is NormalizeInputType of a kind, without building the normalized
+// key for the usual kinds (one allocation per input of every invoke).
+func kindType(k inputs.Kind) string {
+	switch k {
+	case inputs.KindURIFolder:
+		return InputURIFolder
+	case inputs.KindURIFile:
+		return InputURIFile
+	}
+	return NormalizeInputType(string(k))
+}
+
 func encodeOutput(o outputs.DataOutput, ws armid.Workspace) JobOutput {
-	jo := JobOutput{Mode: string(o.Mode()), JobOutputType: NormalizeInputType(string(o.Kind()))}
+	jo := JobOutput{Mode: string(o.Mode()), JobOutputType: kindType(o.Kind())}
 	switch {
 	case o.URI() != "":
 		jo.URI = o.URI()

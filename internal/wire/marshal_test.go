@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/azmlbatch/azmlbatch/inputs"
+	"github.com/azmlbatch/azmlbatch/internal/armid"
 	"github.com/azmlbatch/azmlbatch/internal/wire"
 )
 
@@ -110,4 +112,15 @@ func FuzzMarshalInvocation(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(got))
 	})
+}
+
+func TestKindTypeIsNormalizeInputType(t *testing.T) {
+	for _, k := range []inputs.Kind{inputs.KindURIFolder, inputs.KindURIFile, inputs.KindMLTable, inputs.KindMLFlowModel, inputs.KindCustomModel, inputs.KindTritonModel, inputs.KindString, "Uri_Folder", "UriFile", ""} {
+		body, err := wire.EncodeInvocation(&wire.Invocation{Input: inputs.StorageURL("https://x.blob.core.windows.net/c/d")}, armid.Workspace{}, map[string]wire.Resolved{"": {URI: "https://x.blob.core.windows.net/c/d", Kind: k}})
+		require.NoError(t, err)
+		require.Len(t, body.Properties.InputData, 1)
+		for _, in := range body.Properties.InputData {
+			require.Equal(t, wire.NormalizeInputType(string(k)), in.JobInputType, string(k))
+		}
+	}
 }
