@@ -1,9 +1,9 @@
 package batchendpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"strings"
 )
 
 // decodeInvokeAnswer reads the fields of invokeAnswer from the invoke's 201
@@ -17,31 +17,31 @@ func decodeInvokeAnswer(body []byte) (invokeAnswer, error) {
 	a := invokeAnswer{body: body}
 	p := jsonScanner{b: body}
 	exactStudio := false
-	err := p.object(func(key string) error {
+	err := p.object(func(key []byte) error {
 		switch {
-		case strings.EqualFold(key, "id"):
+		case bytes.EqualFold(key, []byte("id")):
 			return p.stringInto(&a.ID)
-		case strings.EqualFold(key, "name"):
+		case bytes.EqualFold(key, []byte("name")):
 			return p.stringInto(&a.Name)
-		case strings.EqualFold(key, "properties"):
-			return p.object(func(key string) error {
+		case bytes.EqualFold(key, []byte("properties")):
+			return p.object(func(key []byte) error {
 				switch {
-				case strings.EqualFold(key, "status"):
+				case bytes.EqualFold(key, []byte("status")):
 					return p.stringInto(&a.Status)
-				case strings.EqualFold(key, "interactionEndpoints"):
-					return p.object(func(key string) error {
+				case bytes.EqualFold(key, []byte("interactionEndpoints")):
+					return p.object(func(key []byte) error {
 						// As wire.Find: the key "Studio", else any spelling of it.
-						if !strings.EqualFold(key, "Studio") || (exactStudio && key != "Studio") {
+						if !bytes.EqualFold(key, []byte("Studio")) || (exactStudio && string(key) != "Studio") {
 							return p.skip()
 						}
 						var url string
-						err := p.object(func(key string) error {
-							if strings.EqualFold(key, "endpoint") {
+						err := p.object(func(key []byte) error {
+							if bytes.EqualFold(key, []byte("endpoint")) {
 								return p.stringInto(&url)
 							}
 							return p.skip()
 						})
-						a.StudioURL, exactStudio = url, key == "Studio"
+						a.StudioURL, exactStudio = url, string(key) == "Studio"
 						return err
 					})
 				}
@@ -86,8 +86,9 @@ func (p *jsonScanner) space() {
 
 // object reads an object (null counts as an empty one, as json.Unmarshal
 // leaves a struct alone for null), calling member with each key, the scanner
-// at its value.
-func (p *jsonScanner) object(member func(key string) error) error {
+// at its value. key is valid only during the call (it may be body's own
+// bytes: a key is not copied into a string, which cost an allocation per member).
+func (p *jsonScanner) object(member func(key []byte) error) error {
 	p.space()
 	if p.literal("null") {
 		return nil
@@ -112,9 +113,13 @@ func (p *jsonScanner) object(member func(key string) error) error {
 			return p.fail()
 		}
 		p.i++
-		k, err := unquote(key[1 : len(key)-1])
-		if err != nil {
-			return err
+		k := key[1 : len(key)-1]
+		if hasEscapeOrNonASCII(k) {
+			s, err := unquote(k)
+			if err != nil {
+				return err
+			}
+			k = []byte(s)
 		}
 		if err := member(k); err != nil {
 			return err
@@ -212,7 +217,7 @@ func (p *jsonScanner) skip() error {
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':
-		return p.object(func(string) error { return p.skip() })
+		return p.object(func([]byte) error { return p.skip() })
 	case c == '[':
 		p.i++
 		p.space()

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -88,18 +89,25 @@ type Client struct {
 	wsPath   string // the workspace's ARM id, each segment escaped
 	mu       sync.Mutex
 	eps      map[string]cachedEndpoint
-	deps     map[string]cachedDeployment // key endpoint/deployment
+	deps     map[deploymentKey]cachedDeployment
 	stores   map[string]cachedDatastore
 	history  string // Run History base URL, from the workspace discovery document
 	api      string // the discovery document's api URL (the dataset data plane)
 
 	hashes *localdata.HashCache // local inputs' hashes, so an unchanged one is not read again
+
+	lastURI atomic.Pointer[parsedURI] // the scoring URI the last POST went to (newPOST)
 }
 
 type cachedEndpoint struct {
 	scoringURI, defaultDeployment string
+	uriErr                        error // why the data-plane token may not go to scoringURI (checkTokenURL), found once per lookup
 	at                            time.Time
 }
+
+// deploymentKey is a deployment of an endpoint: a struct, so that a cache hit
+// builds no string.
+type deploymentKey struct{ endpoint, deployment string }
 
 type cachedDeployment struct {
 	kind DeploymentKind
@@ -176,7 +184,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, options *ClientOptions
 	return &Client{
 		ws: ws, cred: cred, armPL: armClient.Pipeline(), dataPL: dataClient.Pipeline(), tracer: dataClient.Tracer(),
 		armEndpoint: strings.TrimRight(armClient.Endpoint(), "/"), apiVersion: apiVersion, mlAudience: mlAudience, opts: o,
-		cacheTTL: ttl, hosts: hosts, wsPath: escapedWorkspacePath(ws), eps: map[string]cachedEndpoint{}, deps: map[string]cachedDeployment{}, stores: map[string]cachedDatastore{},
+		cacheTTL: ttl, hosts: hosts, wsPath: escapedWorkspacePath(ws), eps: map[string]cachedEndpoint{}, deps: map[deploymentKey]cachedDeployment{}, stores: map[string]cachedDatastore{},
 		hashes: localdata.NewHashCache(0),
 	}, nil
 }
@@ -190,6 +198,16 @@ const (
 	headerDeployment    = "azureml-model-deployment"
 	headerRepeatability = "repeatability_request-id"
 	headerFirstSent     = "Repeatability-First-Sent"
+)
+
+// The invoke POST's headers as http.Header keys them (http.CanonicalHeaderKey;
+// TestCanonicalInvokeHeaders), so that post sets them without canonicalizing
+// each key again on every invoke.
+const (
+	canonicalDeployment    = "Azureml-Model-Deployment"
+	canonicalRepeatability = "Repeatability_request-Id"
+	canonicalFirstSent     = "Repeatability-First-Sent"
+	canonicalContentType   = "Content-Type"
 )
 
 // armURL returns the ARM URL of a workspace-relative path with the api-version.

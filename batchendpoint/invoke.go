@@ -4,14 +4,15 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -194,6 +195,7 @@ type resolvedInvoke struct {
 	validInvoke
 	scoringURI  string
 	fromService bool   // scoringURI came from the endpoint GET (not InvokeOptions.ScoringURI)
+	uriErr      error  // with fromService: checkTokenURL's verdict on scoringURI, from the endpoint cache
 	deployment  string // the deployment that runs the job; "" when unknown
 	kind        DeploymentKind
 	assets      map[string]DataAsset // data asset inputs looked up, by input name
@@ -215,7 +217,7 @@ func (c *Client) invokeResolve(ctx context.Context, v validInvoke) (resolvedInvo
 		if err != nil {
 			return resolvedInvoke{}, err
 		}
-		r.scoringURI, r.fromService = ep.scoringURI, true
+		r.scoringURI, r.fromService, r.uriErr = ep.scoringURI, true, ep.uriErr
 		if r.deployment == "" {
 			r.deployment = ep.defaultDeployment
 		}
@@ -281,7 +283,7 @@ func (c *Client) invokeCheck(r resolvedInvoke) (checkedInvoke, error) {
 		k.located = map[string]wire.Resolved{}
 	}
 	if r.fromService {
-		if _, err := checkTokenURL(r.scoringURI, c.opts.InsecureAllowCredentialWithHTTP); err != nil {
+		if err := r.uriErr; err != nil { // checked once per endpoint lookup, not per invoke
 			return checkedInvoke{}, fmt.Errorf("batch endpoint %q: the scoring URI the service returned (%s) %s; not sending the data-plane token there", r.endpoint, shownURL(r.scoringURI), err)
 		}
 		if r.deployment == "" {
@@ -385,7 +387,7 @@ func (c *Client) invokeEncode(u uploadedInvoke) (encodedInvoke, error) {
 	if err != nil {
 		return encodedInvoke{}, err
 	}
-	payload, err := json.Marshal(body)
+	payload, err := wire.MarshalInvocation(body)
 	if err != nil {
 		return encodedInvoke{}, err
 	}
@@ -452,24 +454,24 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := runtime.NewRequest(noRetry, http.MethodPost, scoringURI)
+		req, err := c.newPOST(noRetry, scoringURI)
 		if err != nil {
 			return nil, fmt.Errorf("scoring URI of endpoint %q: %w", endpoint, err)
 		}
-		req.Raw().Header.Set(headerRepeatability, id)
 		if firstSent.IsZero() {
 			firstSent = time.Now()
 		}
-		req.Raw().Header.Set(headerFirstSent, firstSent.UTC().Format(http.TimeFormat))
+		// As Header.Set, with the keys canonical already and the values in one allocation.
+		h, vals := req.Raw().Header, [...]string{id, httpDate(firstSent), "application/json", deployment}
+		h[canonicalRepeatability], h[canonicalFirstSent], h[canonicalContentType] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
 		if deployment != "" {
-			req.Raw().Header.Set(headerDeployment, deployment)
+			h[canonicalDeployment] = vals[3:4:4]
 		}
 		// The body is not given to azcore (SetBody): the pipeline never resends
 		// this POST (its retry policy is off), so azcore's rewindable wrapper
 		// and per-try rewind do nothing for it. inMemoryBodyPolicy attaches
 		// the payload on each try, after the bearer policy (which may resend
 		// once on a challenge).
-		req.Raw().Header.Set("Content-Type", "application/json")
 		mark := &sendMark{payload: payload}
 		req.SetOperationValue(mark)
 		resp, err := c.dataPL.Do(req)
@@ -531,6 +533,58 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		}
 		return nil, serviceError(resp)
 	}
+}
+
+// parsedURI is a scoring URI as runtime.NewRequest parsed it.
+type parsedURI struct {
+	raw  string
+	url  url.URL
+	host string // http.Request.Host
+}
+
+// newPOST is runtime.NewRequest(ctx, POST, scoringURI) without parsing the
+// same scoring URI again on every invoke (url.Parse was ~1 µs of one): the
+// last one parsed is kept, and each request gets its own copy of it.
+func (c *Client) newPOST(ctx context.Context, scoringURI string) (*policy.Request, error) {
+	p := c.lastURI.Load()
+	if p == nil || p.raw != scoringURI {
+		req, err := runtime.NewRequest(ctx, http.MethodPost, scoringURI)
+		if err != nil {
+			return nil, err
+		}
+		if u := req.Raw().URL; u.User == nil { // no shared pointers in the copy
+			c.lastURI.Store(&parsedURI{raw: scoringURI, url: *u, host: req.Raw().Host})
+		}
+		return req, nil
+	}
+	raw, err := http.NewRequestWithContext(ctx, http.MethodPost, "", nil) // an empty URL parses at no cost
+	if err != nil {
+		return nil, err
+	}
+	u := p.url
+	raw.URL, raw.Host = &u, p.host
+	return runtime.NewRequestFromRequest(raw)
+}
+
+// lastHTTPDate is the last string httpDate made, for the second it names.
+var lastHTTPDate atomic.Pointer[struct {
+	sec int64
+	s   string
+}]
+
+// httpDate is t.UTC().Format(http.TimeFormat), reusing the string made for
+// the same second (formatting was ~1 µs of an invoke).
+func httpDate(t time.Time) string {
+	sec := t.Unix()
+	if d := lastHTTPDate.Load(); d != nil && d.sec == sec {
+		return d.s
+	}
+	s := t.UTC().Format(http.TimeFormat)
+	lastHTTPDate.Store(&struct {
+		sec int64
+		s   string
+	}{sec, s})
+	return s
 }
 
 // notSent reports failures that happen before a request is written: dialing,

@@ -124,6 +124,7 @@ func (c *Client) endpoint(ctx context.Context, name string) (cachedEndpoint, err
 			return cachedEndpoint{}, fmt.Errorf("batch endpoint %q has no scoring URI yet (provisioning state %q); wait until it is provisioned", name, ep.Properties.ProvisioningState)
 		}
 		e := cachedEndpoint{scoringURI: ep.Properties.ScoringURI, at: time.Now()}
+		_, e.uriErr = checkTokenURL(e.scoringURI, c.opts.InsecureAllowCredentialWithHTTP)
 		if d := ep.Properties.Defaults; d != nil && d.DeploymentName != nil {
 			e.defaultDeployment = *d.DeploymentName
 		}
@@ -136,7 +137,7 @@ func (c *Client) endpoint(ctx context.Context, name string) (cachedEndpoint, err
 
 // deploymentKind looks up a deployment, from cache when fresh.
 func (c *Client) deploymentKind(ctx context.Context, endpoint, name string) (DeploymentKind, error) {
-	key := endpoint + "/" + name
+	key := deploymentKey{endpoint, name}
 	cached := func() (DeploymentKind, bool) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -146,7 +147,7 @@ func (c *Client) deploymentKind(ctx context.Context, endpoint, name string) (Dep
 	if k, ok := cached(); ok {
 		return k, nil
 	}
-	return coalesce(ctx, &c.lookups, "deployment\x00"+key, func(ctx context.Context) (DeploymentKind, error) {
+	return coalesce(ctx, &c.lookups, "deployment\x00"+endpoint+"/"+name, func(ctx context.Context) (DeploymentKind, error) {
 		if k, ok := cached(); ok {
 			return k, nil
 		}
@@ -175,7 +176,7 @@ func (c *Client) forgetEndpoint(name string) {
 	defer c.mu.Unlock()
 	delete(c.eps, name)
 	for k := range c.deps {
-		if strings.HasPrefix(k, name+"/") {
+		if k.endpoint == name {
 			delete(c.deps, k)
 		}
 	}

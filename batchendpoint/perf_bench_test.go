@@ -89,21 +89,20 @@ func (r rounds) report(b *testing.B, what string) {
 		median(r.nsA), median(r.nsB), median(r.allocsA), median(r.allocsB), median(r.allocsA)/median(r.allocsB))
 }
 
-// rawPOSTer returns a raw net/http POST of the body Invoke sends for
-// heartURL, with the same headers, to the bench service; the 201 is read and
-// decoded into a map.
-func rawPOSTer(f *benchService) func() error {
+// rawPOSTer returns a raw net/http POST of sent (the body and headers an
+// Invoke sent, as the bench service recorded them, its repeatability tag
+// included) to the bench service; the 201 is read and decoded into a map.
+func rawPOSTer(f *benchService, sent recorded) func() error {
 	hc := f.arm.Client()
-	body := []byte(`{"properties":{"inputData":{"UriFolder":{"uri":"` + heartURL + `","jobInputType":"UriFolder"}}}}`)
+	body := sent.Body
 	return func() error {
 		r, err := http.NewRequest(http.MethodPost, f.scoringURI(), bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
-		r.Header.Set("Authorization", "Bearer tok:https://ml.azure.com/.default")
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("azureml-model-deployment", "classifier-xgboost")
-		r.Header.Set("repeatability_request-id", "3f2b1c1e-0c7a-4d6e-9a51-2b7f1f0e9c11")
+		for _, h := range []string{"Authorization", "Content-Type", "azureml-model-deployment", "repeatability_request-id"} {
+			r.Header.Set(h, sent.Header.Get(h))
+		}
 		r.Header.Set("Repeatability-First-Sent", time.Now().UTC().Format(http.TimeFormat))
 		resp, err := hc.Do(r)
 		if err != nil {
@@ -142,8 +141,13 @@ func BenchmarkInvokeVsRawPOST(b *testing.B) {
 		}
 		return err
 	}
-	raw := rawPOSTer(f)
 	require.NoError(b, invoke()) // warm the cache and the connections
+	f.mu.Lock()
+	require.Len(b, f.infReqs, 1)
+	sent := f.infReqs[0]
+	f.mu.Unlock()
+	require.Contains(b, string(sent.Body), sent.Header.Get("repeatability_request-id")) // the tag: the same body as Invoke's
+	raw := rawPOSTer(f, sent)
 	require.NoError(b, raw())
 	f.mu.Lock()
 	f.infReqs = nil
