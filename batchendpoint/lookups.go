@@ -123,16 +123,25 @@ func (c *Client) endpoint(ctx context.Context, name string) (cachedEndpoint, err
 		if ep.Properties.ScoringURI == "" {
 			return cachedEndpoint{}, fmt.Errorf("batch endpoint %q has no scoring URI yet (provisioning state %q); wait until it is provisioned", name, ep.Properties.ProvisioningState)
 		}
-		e := cachedEndpoint{scoringURI: ep.Properties.ScoringURI, at: time.Now()}
-		_, e.uriErr = checkTokenURL(e.scoringURI, c.opts.InsecureAllowCredentialWithHTTP)
+		var def string
 		if d := ep.Properties.Defaults; d != nil && d.DeploymentName != nil {
-			e.defaultDeployment = *d.DeploymentName
+			def = *d.DeploymentName
 		}
+		e := c.newCachedEndpoint(ep.Properties.ScoringURI, def)
 		c.mu.Lock()
 		c.eps[name] = e
 		c.mu.Unlock()
 		return e, nil
 	})
+}
+
+// newCachedEndpoint is the cache entry of an endpoint just read; every path
+// that fills the cache goes through it so the scoring URI's token check is
+// never skipped.
+func (c *Client) newCachedEndpoint(scoringURI, defaultDeployment string) cachedEndpoint {
+	e := cachedEndpoint{scoringURI: scoringURI, defaultDeployment: defaultDeployment, at: time.Now()}
+	_, e.uriErr = checkTokenURL(scoringURI, c.opts.InsecureAllowCredentialWithHTTP)
+	return e
 }
 
 // deploymentKind looks up a deployment, from cache when fresh.

@@ -49,7 +49,7 @@ func (c *Client) getEndpoint(ctx context.Context, name string) (Endpoint, error)
 	}
 	if e.ScoringURI != "" {
 		c.mu.Lock()
-		c.eps[name] = cachedEndpoint{scoringURI: e.ScoringURI, defaultDeployment: e.DefaultDeployment, at: time.Now()}
+		c.eps[name] = c.newCachedEndpoint(e.ScoringURI, e.DefaultDeployment)
 		c.mu.Unlock()
 	}
 	return e, nil
@@ -88,7 +88,7 @@ func (c *Client) GetDeployment(ctx context.Context, endpoint, name string, _ *Ge
 		resp.Name = name
 	}
 	c.mu.Lock()
-	c.deps[endpoint+"/"+name] = cachedDeployment{kind: resp.Kind, at: time.Now()}
+	c.deps[deploymentKey{endpoint, name}] = cachedDeployment{kind: resp.Kind, at: time.Now()}
 	c.mu.Unlock()
 	return resp, nil
 }

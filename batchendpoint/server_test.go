@@ -136,14 +136,22 @@ func TestNoTokenToHTTPScoringURI(t *testing.T) {
 			"scoringUri": plain.URL + "/jobs", "defaults": map[string]any{"deploymentName": "d"}}})
 	}))
 	defer arm.Close()
-	cred := &recordingCredential{TokenCredential: scopeCred{}}
-	c, err := batchendpoint.NewClient(testWorkspace, cred, handOptions(arm))
-	require.NoError(t, err)
-	_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "not https")
-	assert.Contains(t, err.Error(), "not sending the data-plane token")
-	assert.NotContains(t, cred.scopesAsked(), mlScope, "no data-plane token was even asked for")
+	// Both ways the endpoint reaches Invoke's cache: Invoke's own lookup, and
+	// GetEndpoint before it.
+	for _, getFirst := range []bool{false, true} {
+		cred := &recordingCredential{TokenCredential: scopeCred{}}
+		c, err := batchendpoint.NewClient(testWorkspace, cred, handOptions(arm))
+		require.NoError(t, err)
+		if getFirst {
+			_, err := c.GetEndpoint(context.Background(), "heart-classifier", nil)
+			require.NoError(t, err)
+		}
+		_, err = c.Invoke(context.Background(), "heart-classifier", batchendpoint.InvokeRequest{Input: inputs.StorageURL(heartURL)}, nil)
+		require.Error(t, err, "GetEndpoint first: %v", getFirst)
+		assert.Contains(t, err.Error(), "not https")
+		assert.Contains(t, err.Error(), "not sending the data-plane token")
+		assert.NotContains(t, cred.scopesAsked(), mlScope, "no data-plane token was even asked for")
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Zero(t, total, "nothing reached the plain-http host")
