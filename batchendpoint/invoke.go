@@ -448,7 +448,7 @@ func (c *Client) post(ctx context.Context, endpoint, scoringURI, deployment, id 
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 			return &InvokeInterruptedError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: context.DeadlineExceeded, Last: last}
 		}
-		if err := sleepCtx(ctx, d); err != nil {
+		if err := pause(ctx, d); err != nil {
 			return &InvokeInterruptedError{RepeatabilityID: id, FirstSent: firstSent, Endpoint: endpoint, Wait: d, MayExist: mayExist, Err: err, Last: last}
 		}
 		return nil
@@ -612,17 +612,6 @@ func backoff(attempt int) time.Duration {
 		d = 5 * time.Second
 	}
 	return d
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // retryAfter reads Retry-After (seconds or HTTP date) and the ms variants.

@@ -287,7 +287,7 @@ func (j *Job) Wait(ctx context.Context, options *WaitOptions) (d JobDetails, err
 			}
 			return j.Details(), fmt.Errorf("waiting for job %s: %s, past the deadline: %w", j.h.Name, why, context.DeadlineExceeded)
 		}
-		if err := sleepCtx(ctx, next); err != nil {
+		if err := pause(ctx, next); err != nil {
 			if perr != nil {
 				return j.Details(), fmt.Errorf("waiting for job %s: %w; the last poll failed: %w", j.h.Name, err, perr)
 			}
