@@ -43,14 +43,23 @@ func (p *sharedKeyPolicy) Do(req *policy.Request) (*http.Response, error) {
 	if h.Get("x-ms-date") == "" {
 		h.Set("x-ms-date", time.Now().UTC().Format(http.TimeFormat))
 	}
-	s, err := p.stringToSign(req.Raw())
+	auth, err := p.authorization(req.Raw())
 	if err != nil {
 		return nil, err
 	}
+	h.Set("Authorization", auth)
+	return req.Next()
+}
+
+// authorization is the Authorization header value for r.
+func (p *sharedKeyPolicy) authorization(r *http.Request) (string, error) {
+	s, err := p.stringToSign(r)
+	if err != nil {
+		return "", err
+	}
 	mac := hmac.New(sha256.New, p.key)
 	mac.Write([]byte(s))
-	h.Set("Authorization", "SharedKey "+p.account+":"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-	return req.Next()
+	return "SharedKey " + p.account + ":" + base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
 }
 
 // stringToSign is, per the reference (version 2015-02-21 and later):
