@@ -9,8 +9,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 
 	"github.com/azmlbatch/azmlbatch/inputs"
 	"github.com/azmlbatch/azmlbatch/internal/localdata"
@@ -137,7 +136,8 @@ func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*localdata.St
 	if err != nil {
 		return nil, err
 	}
-	opts := c.storageOptions()
+	cfg := localdata.StoreConfig{ContainerURL: containerURL, Datastore: ds.Name, Container: ds.Container,
+		Options: c.storageOptions().ClientOptions, Module: moduleName, Version: moduleVersion}
 	switch strings.ToLower(ds.CredentialsType) {
 	case "accountkey", "sas":
 		var sec wire.DatastoreSecrets
@@ -145,42 +145,32 @@ func (c *Client) openBlobStore(ctx context.Context, ds Datastore) (*localdata.St
 			if isForbidden(err) {
 				// The caller may use the storage but not read its key
 				// (identity-based access): its own Entra token.
-				return c.tokenBlobStore(containerURL, ds, opts)
+				return c.tokenBlobStore(cfg)
 			}
 			return nil, fmt.Errorf("reading the secrets of datastore %s (needs the datastores/listsecrets/action permission): %w", ds.Name, err)
 		}
 		switch {
 		case sec.Key != "":
-			cred, err := azblob.NewSharedKeyCredential(ds.AccountName, sec.Key)
+			cfg.AccountName, cfg.AccountKey = ds.AccountName, sec.Key
+			store, err := localdata.NewStore(cfg)
 			if err != nil {
 				return nil, fmt.Errorf("datastore %s: listSecrets returned an account key that is not base64", ds.Name)
 			}
-			cc, err := container.NewClientWithSharedKeyCredential(containerURL, cred, opts)
-			if err != nil {
-				return nil, err
-			}
-			return localdata.NewStore(cc, ds.Name, ds.Container, sec.Key), nil
+			return store, nil
 		case sec.SASToken != "":
-			sas := strings.TrimPrefix(sec.SASToken, "?")
-			cc, err := container.NewClientWithNoCredential(containerURL+"?"+sas, opts)
-			if err != nil {
-				return nil, fmt.Errorf("datastore %s: cannot use its SAS token", ds.Name)
-			}
-			return localdata.NewStore(cc, ds.Name, ds.Container, sas), nil
+			cfg.SAS = strings.TrimPrefix(sec.SASToken, "?")
+			return localdata.NewStore(cfg)
 		}
 		return nil, fmt.Errorf("datastore %s: listSecrets returned neither an account key nor a SAS token (secretsType %q)", ds.Name, sec.SecretsType)
 	default:
-		return c.tokenBlobStore(containerURL, ds, opts)
+		return c.tokenBlobStore(cfg)
 	}
 }
 
 // tokenBlobStore opens the container with the client's credential (storage scope).
-func (c *Client) tokenBlobStore(containerURL string, ds Datastore, opts *container.ClientOptions) (*localdata.Store, error) {
-	cc, err := container.NewClient(containerURL, c.cred, opts)
-	if err != nil {
-		return nil, err
-	}
-	return localdata.NewStore(cc, ds.Name, ds.Container, ""), nil
+func (c *Client) tokenBlobStore(cfg localdata.StoreConfig) (*localdata.Store, error) {
+	cfg.Credential = c.cred
+	return localdata.NewStore(cfg)
 }
 
 func isForbidden(err error) bool {
@@ -191,9 +181,9 @@ func isForbidden(err error) bool {
 // storageOptions passes the client's transport, retry, logging, telemetry,
 // tracing and policies on to azblob (so a custom Transport's TLS trust applies);
 // the cloud and the ARM api-version do not apply to storage.
-func (c *Client) storageOptions() *container.ClientOptions {
+func (c *Client) storageOptions() *blob.ClientOptions {
 	o := c.opts.ClientOptions
-	return &container.ClientOptions{ClientOptions: azcore.ClientOptions{
+	return &blob.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Transport:                       o.Transport,
 		Retry:                           o.Retry,
 		Logging:                         o.Logging,

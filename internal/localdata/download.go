@@ -11,8 +11,9 @@ import (
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/google/uuid"
+
+	"github.com/azmlbatch/azmlbatch/internal/blobrest"
 )
 
 // Blob is one blob to download.
@@ -31,7 +32,11 @@ func (s *Store) List(ctx context.Context, p string, file bool) ([]Blob, error) {
 	p = strings.TrimLeft(p, "/")
 	if file {
 		name := strings.TrimRight(p, "/")
-		if _, err := s.cc.NewBlobClient(name).GetProperties(ctx, nil); err != nil {
+		bc, err := s.blobClient(name)
+		if err != nil {
+			return nil, s.scrub(err)
+		}
+		if _, err := bc.GetProperties(ctx, nil); err != nil {
 			if isNotFound(err) {
 				return nil, nil
 			}
@@ -40,30 +45,32 @@ func (s *Store) List(ctx context.Context, p string, file bool) ([]Blob, error) {
 		return []Blob{{Name: name, Rel: path.Base(name)}}, nil
 	}
 	prefix := strings.TrimRight(p, "/") + "/"
-	pager := s.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix, Include: container.ListBlobsInclude{Metadata: true}})
 	var out []Blob
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
+	for marker := ""; ; {
+		page, err := blobrest.ListPage(ctx, s.list, s.url, blobrest.ListOptions{Prefix: prefix, Marker: marker, Metadata: true})
 		if err != nil {
 			return nil, s.scrub(err)
 		}
-		for _, it := range page.Segment.BlobItems {
-			if it.Name == nil || strings.HasSuffix(*it.Name, "/") || isFolderMarker(it.Metadata) {
+		for _, it := range page.Blobs {
+			if it.Name == "" || strings.HasSuffix(it.Name, "/") || isFolderMarker(it.Metadata) {
 				continue
 			}
-			rel := strings.TrimPrefix(*it.Name, prefix)
+			rel := strings.TrimPrefix(it.Name, prefix)
 			if rel == "" || !filepath.IsLocal(filepath.FromSlash(rel)) {
-				return nil, fmt.Errorf("blob %q would be written outside the download folder", *it.Name)
+				return nil, fmt.Errorf("blob %q would be written outside the download folder", it.Name)
 			}
-			out = append(out, Blob{Name: *it.Name, Rel: rel})
+			out = append(out, Blob{Name: it.Name, Rel: rel})
+		}
+		if marker = page.NextMarker; marker == "" {
+			break
 		}
 	}
 	return out, nil
 }
 
-func isFolderMarker(md map[string]*string) bool {
+func isFolderMarker(md map[string]string) bool {
 	for k, v := range md {
-		if strings.EqualFold(k, "hdi_isfolder") && v != nil && strings.EqualFold(*v, "true") {
+		if strings.EqualFold(k, "hdi_isfolder") && strings.EqualFold(v, "true") {
 			return true
 		}
 	}
@@ -123,7 +130,11 @@ func (s *Store) downloadFile(ctx context.Context, name, dest string) (n int64, e
 			_ = os.Remove(tmp)
 		}
 	}()
-	n, err = s.cc.NewBlobClient(name).DownloadFile(ctx, f, &blob.DownloadFileOptions{Concurrency: 4})
+	bc, err := s.blobClient(name)
+	if err != nil {
+		return 0, s.scrub(err)
+	}
+	n, err = bc.DownloadFile(ctx, f, &blob.DownloadFileOptions{Concurrency: 4})
 	if err != nil {
 		return 0, s.scrub(err)
 	}

@@ -11,10 +11,13 @@ import (
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/google/uuid"
 
+	"github.com/azmlbatch/azmlbatch/internal/blobrest"
 	"github.com/azmlbatch/azmlbatch/internal/localfs"
 	"github.com/azmlbatch/azmlbatch/internal/redact"
 )
@@ -36,17 +39,89 @@ const (
 // Store is one blob container opened with the right credential. It names the
 // datastore the container belongs to only in messages.
 type Store struct {
-	cc        *container.Client
-	datastore string // for messages
-	container string // for messages
-	secret    string // account key or SAS token, only to scrub it from errors
+	url       string                    // the container's URL, with the SAS query in SAS mode
+	key       *blob.SharedKeyCredential // Shared Key mode
+	opts      blob.ClientOptions        // token mode: the shared token policy first in PerRetryPolicies
+	list      runtime.Pipeline          // List Blobs, authenticated as the blob clients are
+	datastore string                    // for messages
+	container string                    // for messages
+	secret    string                    // account key or SAS token, only to scrub it from errors
 }
 
-// NewStore wraps cc, the container of datastore. secret is the account key or
-// SAS token cc was built with ("" for a token credential): it is scrubbed from
-// every error the store returns.
-func NewStore(cc *container.Client, datastore, containerName, secret string) *Store {
-	return &Store{cc: cc, datastore: datastore, container: containerName, secret: secret}
+// StoreConfig opens a container with exactly one of a SAS token, an account
+// key or a token credential.
+type StoreConfig struct {
+	// ContainerURL is https://{account}.blob.{suffix}/{container}, without a query.
+	ContainerURL string
+	// Datastore and Container name the container in messages.
+	Datastore, Container string
+	// SAS is a SAS query (without "?").
+	SAS string
+	// AccountName and AccountKey (base64) sign requests with Shared Key.
+	AccountName, AccountKey string
+	// Credential gets bearer tokens for the storage scope.
+	Credential azcore.TokenCredential
+	// Options are the client's transport, retry, logging and policies.
+	Options azcore.ClientOptions
+	// Module and Version name the caller in the list requests' User-Agent.
+	Module, Version string
+}
+
+// NewStore opens a container. The account key or SAS token is scrubbed from
+// every error the store returns. In token mode one token policy (and so one
+// token cache) serves every request of the store, as one azblob container
+// client's pipeline does.
+func NewStore(cfg StoreConfig) (*Store, error) {
+	s := &Store{url: cfg.ContainerURL, datastore: cfg.Datastore, container: cfg.Container}
+	var auth policy.Policy
+	switch {
+	case cfg.AccountKey != "":
+		cred, err := blob.NewSharedKeyCredential(cfg.AccountName, cfg.AccountKey)
+		if err != nil {
+			return nil, err
+		}
+		if auth, err = blobrest.NewSharedKeyPolicy(cfg.AccountName, cfg.AccountKey); err != nil {
+			return nil, err
+		}
+		s.key, s.secret = cred, cfg.AccountKey
+	case cfg.SAS != "":
+		s.url += "?" + cfg.SAS
+		s.secret = cfg.SAS
+	case cfg.Credential != nil:
+		auth = blobrest.NewTokenPolicy(cfg.Credential, cfg.Options.InsecureAllowCredentialWithHTTP)
+	default:
+		return nil, errors.New("localdata: a store needs a SAS token, an account key or a credential")
+	}
+	s.opts = blob.ClientOptions{ClientOptions: cfg.Options}
+	listOpts := cfg.Options
+	if auth != nil {
+		// Before the caller's per-retry policies, where azblob puts its own.
+		listOpts.PerRetryPolicies = append([]policy.Policy{auth}, cfg.Options.PerRetryPolicies...)
+		if s.key == nil {
+			s.opts.PerRetryPolicies = listOpts.PerRetryPolicies
+		}
+	}
+	s.list = runtime.NewPipeline(cfg.Module, cfg.Version, runtime.PipelineOptions{}, &listOpts)
+	return s, nil
+}
+
+// blobClient is blob name's client, as azblob's container client makes it:
+// the name path-escaped below the container's URL (before any SAS query).
+func (s *Store) blobClient(name string) (*blob.Client, error) {
+	u := runtime.JoinPaths(s.url, url.PathEscape(name))
+	if s.key != nil {
+		return blob.NewClientWithSharedKeyCredential(u, s.key, &s.opts)
+	}
+	return blob.NewClientWithNoCredential(u, &s.opts)
+}
+
+func (s *Store) blockBlobClient(name string) (*blockblob.Client, error) {
+	u := runtime.JoinPaths(s.url, url.PathEscape(name))
+	o := blockblob.ClientOptions(s.opts)
+	if s.key != nil {
+		return blockblob.NewClientWithSharedKeyCredential(u, s.key, &o)
+	}
+	return blockblob.NewClientWithNoCredential(u, &o)
 }
 
 // Progress reports an upload.
@@ -148,7 +223,11 @@ func (t *progressTracker) fileDone(i int, size int64) {
 
 // uploadCompleted reports whether blob name carries upload_status=completed.
 func (s *Store) uploadCompleted(ctx context.Context, name string) (bool, error) {
-	props, err := s.cc.NewBlobClient(name).GetProperties(ctx, nil)
+	bc, err := s.blobClient(name)
+	if err != nil {
+		return false, s.scrub(err)
+	}
+	props, err := bc.GetProperties(ctx, nil)
 	if err != nil {
 		if isNotFound(err) {
 			var re *azcore.ResponseError
@@ -190,7 +269,11 @@ func (s *Store) uploadFile(ctx context.Context, lf File, name string, progress f
 	if !lf.stamp.matches(fi) {
 		return &ChangedError{Path: lf.shown, While: "it was waiting to be uploaded"}
 	}
-	_, err = s.cc.NewBlockBlobClient(name).UploadFile(ctx, f, &blockblob.UploadFileOptions{Concurrency: 4, Progress: progress})
+	bb, err := s.blockBlobClient(name)
+	if err != nil {
+		return s.scrub(err)
+	}
+	_, err = bb.UploadFile(ctx, f, &blockblob.UploadFileOptions{Concurrency: 4, Progress: progress})
 	if err != nil {
 		return s.scrub(err)
 	}
@@ -213,7 +296,10 @@ func (s *Store) markCompleted(ctx context.Context, name string) error {
 		"name":          ptr(uuid.NewString()),
 		"version":       ptr(uuid.NewString()),
 	}
-	_, err := s.cc.NewBlobClient(name).SetMetadata(ctx, md, nil)
+	bc, err := s.blobClient(name)
+	if err == nil {
+		_, err = bc.SetMetadata(ctx, md, nil)
+	}
 	return s.scrub(err)
 }
 

@@ -1,11 +1,21 @@
 package localdata
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,4 +45,122 @@ func TestBlobStoreScrub(t *testing.T) {
 		})
 	}
 	assert.NoError(t, (&Store{}).scrub(nil))
+}
+
+// countingCred hands out one token per call and counts the calls.
+type countingCred struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (c *countingCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	return azcore.AccessToken{Token: "tok" + strconv.Itoa(c.calls), ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// TestStoreAuth: each mode authenticates every request the store sends (blob
+// clients and listing alike); a token store asks for one token for all of
+// them, as one azblob container client does, and never sends it over plain http.
+func TestStoreAuth(t *testing.T) {
+	const key = "a2V5LWJ5dGVz"
+	tests := []struct {
+		name     string
+		tls      bool
+		cfg      StoreConfig
+		wantAuth func(t *testing.T, r *http.Request)
+		wantErr  string
+		tokens   int
+	}{
+		{name: "token over https", tls: true, cfg: StoreConfig{Credential: &countingCred{}}, tokens: 1,
+			wantAuth: func(t *testing.T, r *http.Request) { assert.Equal(t, "Bearer tok1", r.Header.Get("Authorization")) }},
+		{name: "token over plain http refused", cfg: StoreConfig{Credential: &countingCred{}}, wantErr: "TLS"},
+		{name: "token over http with the opt-in", cfg: StoreConfig{Credential: &countingCred{}, Options: azcore.ClientOptions{InsecureAllowCredentialWithHTTP: true}}, tokens: 1,
+			wantAuth: func(t *testing.T, r *http.Request) { assert.Equal(t, "Bearer tok1", r.Header.Get("Authorization")) }},
+		{name: "shared key", tls: true, cfg: StoreConfig{AccountName: "acct", AccountKey: key},
+			wantAuth: func(t *testing.T, r *http.Request) {
+				assert.True(t, strings.HasPrefix(r.Header.Get("Authorization"), "SharedKey acct:"), r.Header.Get("Authorization"))
+				assert.NotEmpty(t, r.Header.Get("x-ms-date"))
+			}},
+		{name: "sas", tls: true, cfg: StoreConfig{SAS: "sv=2025-01-05&sp=rl&sig=S3CRET"},
+			wantAuth: func(t *testing.T, r *http.Request) {
+				assert.Empty(t, r.Header.Get("Authorization"))
+				assert.Equal(t, "S3CRET", r.URL.Query().Get("sig"))
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var reqs []*http.Request
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				reqs = append(reqs, r.Clone(context.Background()))
+				mu.Unlock()
+				if r.URL.Query().Get("comp") == "list" {
+					_, _ = w.Write([]byte(`<EnumerationResults><Blobs><Blob><Name>out/a</Name></Blob>` +
+						`<Blob><Name>out/d</Name><Metadata><hdi_isfolder>true</hdi_isfolder></Metadata></Blob></Blobs><NextMarker/></EnumerationResults>`))
+					return
+				}
+				w.Header().Set("Content-Length", "1")
+				w.WriteHeader(http.StatusOK) // GetProperties
+			})
+			srv := httptest.NewUnstartedServer(h)
+			cfg := tc.cfg
+			if tc.tls {
+				srv.StartTLS()
+				cfg.Options.Transport = srv.Client()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			cfg.ContainerURL, cfg.Datastore, cfg.Container, cfg.Module, cfg.Version = srv.URL+"/acct/c", "ds", "c", "localdata.test", "v0"
+			cfg.Options.Retry.MaxRetries = -1
+			s, err := NewStore(cfg)
+			require.NoError(t, err)
+			ctx := context.Background()
+			for range 2 {
+				var blobs []Blob
+				blobs, err = s.List(ctx, "out/", false)
+				if err != nil {
+					break
+				}
+				assert.Equal(t, []Blob{{Name: "out/a", Rel: "a"}}, blobs, "the folder marker is left out")
+				blobs, err = s.List(ctx, "out/a", true)
+				require.NoError(t, err)
+				assert.Equal(t, []Blob{{Name: "out/a", Rel: "a"}}, blobs)
+			}
+			if cred, ok := cfg.Credential.(*countingCred); ok {
+				assert.Equal(t, tc.tokens, cred.calls)
+			}
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				assert.Empty(t, reqs, "nothing sent")
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, reqs, 4)
+			for _, r := range reqs {
+				tc.wantAuth(t, r)
+			}
+		})
+	}
+}
+
+func TestNewStoreRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  StoreConfig
+		want string
+	}{
+		{name: "no credential", cfg: StoreConfig{ContainerURL: "https://a/c"}, want: "needs a SAS token, an account key or a credential"},
+		{name: "key not base64", cfg: StoreConfig{ContainerURL: "https://a/c", AccountName: "a", AccountKey: "S3CRET!!"}, want: "base64"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewStore(tc.cfg)
+			require.ErrorContains(t, err, tc.want)
+			assert.NotContains(t, err.Error(), "S3CRET")
+		})
+	}
 }
