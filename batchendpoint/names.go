@@ -66,7 +66,7 @@ func validateDeploymentName(field, name string) error {
 // experimentName is azureml-core's experiment rule (Experiment: "start with a
 // letter or a number, and can only contain letters, numbers, underscores, and
 // dashes", at most 255 characters); Studio and Run History key runs by it.
-var experimentName = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9_-]*$`, 255)
+var experimentName = names.Rule{First: names.ASCIIAlnum, Rest: names.ASCIIAlnumOr("_-"), Max: 255}
 
 func validateExperimentName(name string) error {
 	if experimentName.MatchString(name) {
@@ -136,9 +136,11 @@ func validateRepeatabilityID(id string) error {
 // letters, digits, '_', '-', '.', '(' and ')' not ending in '.'; workspaces are
 // 3-33 characters of letters, digits, '_' and '-' starting with a letter or digit.
 var (
-	resourceGroupName = names.NewPattern(`^[-\p{L}\p{N}_.()]+$`, 90)
-	workspaceName     = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9_-]{2,}$`, 33)
-	subscriptionID    = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9-]*$`, 64)
+	resourceGroupName = names.Rule{Rest: func(c rune) bool {
+		return unicode.IsLetter(c) || unicode.IsNumber(c) || strings.ContainsRune("-_.()", c)
+	}, Max: 90}
+	workspaceName  = names.Rule{First: names.ASCIIAlnum, Rest: names.ASCIIAlnumOr("_-"), Min: 3, Max: 33}
+	subscriptionID = names.Rule{First: names.ASCIIAlnum, Rest: names.ASCIIAlnumOr("-"), Max: 64}
 )
 
 // validateWorkspaceNames applies those rules; Workspace.validate (client.go)

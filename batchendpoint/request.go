@@ -84,7 +84,7 @@ type JobSettings struct {
 // ioName: "Keys can contain only alphanumeric characters and underscore
 // characters" (Azure ML batch endpoint docs); azure-ai-ml's parameter name
 // pattern also forbids a leading digit.
-var ioName = names.NewPattern(`^[A-Za-z_][A-Za-z0-9_]*$`, 0)
+var ioName = names.Rule{First: func(c rune) bool { return c == '_' || names.ASCIIAlnum(c) && (c < '0' || c > '9') }, Rest: names.ASCIIAlnumOr("_")}
 
 // validateIOName checks an input or output name.
 func validateIOName(field, name string) error {

@@ -121,8 +121,8 @@ func (d DataAssetInput) String() string {
 // "dataVersion ... can only contain alphanumeric characters, dashes,
 // underscores, and periods, with a limit of 50 characters" (UserError, MicrosoftDocs/azure-docs#111551).
 var (
-	assetName    = names.NewPattern(`^[A-Za-z0-9][A-Za-z0-9_.\-]*$`, 255)
-	assetVersion = names.NewPattern(`^[A-Za-z0-9_.\-]+$`, 50)
+	assetName    = names.Rule{First: names.ASCIIAlnum, Rest: names.ASCIIAlnumOr("_.-"), Max: 255}
+	assetVersion = names.Rule{Rest: names.ASCIIAlnumOr("_.-"), Max: 50}
 )
 
 // Validate checks the name and version.

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azmlbatch/azmlbatch/examples/internal/demo"
+	"github.com/azmlbatch/azmlbatch/internal/emulator"
 )
 
 // BenchmarkInvokeCLIVsRaw measures the wall time of one
@@ -31,7 +32,9 @@ func BenchmarkInvokeCLIVsRaw(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	// Jobs end at once, so the rounds don't pile up running jobs.
-	l, err := demo.StartLocal(ctx, &demo.LocalOptions{StepDelay: -1})
+	// Throttling off: every round reads ARM twice, and the raw baseline does
+	// not retry a 429 (the comparison is of process cost, not of throttling).
+	l, err := demo.StartLocal(ctx, &demo.LocalOptions{StepDelay: -1, ARMThrottle: emulator.ThrottleOptions{Off: true}})
 	require.NoError(b, err)
 	defer func() {
 		if err := l.Close(); err != nil {

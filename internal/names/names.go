@@ -37,7 +37,7 @@ func OneLine(s string) string {
 
 // datastoreName: Azure ML datastore names are case-insensitive "alphanumeric
 // characters and underscore" (the datastore ARM templates' name parameter).
-var datastoreName = NewPattern(`^[A-Za-z0-9_]+$`, 255)
+var datastoreName = Rule{Rest: ASCIIAlnumOr("_"), Max: 255}
 
 // DatastoreName checks a datastore name: letters, digits and underscores. Nil: valid.
 func DatastoreName(name string) *Problem {

@@ -34,6 +34,9 @@ type LocalOptions struct {
 	StepDelay time.Duration
 	// AzuriteDir is where Azurite is installed; the module's .azurite/ when empty.
 	AzuriteDir string
+	// ARMThrottle sets the emulator's ARM throttling (default: ARM's documented
+	// limits), e.g. Off for a benchmark whose baseline client has no retries.
+	ARMThrottle emulator.ThrottleOptions
 }
 
 // Local is a running local workspace: Azurite over HTTPS (bearer, shared key and
@@ -106,7 +109,7 @@ func StartLocal(ctx context.Context, opts *LocalOptions) (l *Local, err error) {
 	}
 	fmt.Fprintf(logw, "Azurite blob service: %s\n", l.Storage.BlobURL())
 
-	l.Server, err = emulator.New(&emulator.Options{StepDelay: o.StepDelay, TrustedCAs: [][]byte{certPEM}, Logf: o.Logf})
+	l.Server, err = emulator.New(&emulator.Options{StepDelay: o.StepDelay, TrustedCAs: [][]byte{certPEM}, Logf: o.Logf, ARMThrottle: o.ARMThrottle})
 	if err != nil {
 		return l, err
 	}
