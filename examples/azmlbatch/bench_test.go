@@ -31,10 +31,11 @@ import (
 func BenchmarkInvokeCLIVsRaw(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	// Jobs end at once, so the rounds don't pile up running jobs.
-	// Throttling off: every round reads ARM twice, and the raw baseline does
+	// Jobs stay Preparing (an hour per status): a job scoring in this process
+	// while the next round's program runs would be measured with it (the
+	// ranges were 0.2-6x with jobs ending at once). Throttling off: every round reads ARM twice, and the raw baseline does
 	// not retry a 429 (the comparison is of process cost, not of throttling).
-	l, err := demo.StartLocal(ctx, &demo.LocalOptions{StepDelay: -1, ARMThrottle: emulator.ThrottleOptions{Off: true}})
+	l, err := demo.StartLocal(ctx, &demo.LocalOptions{StepDelay: time.Hour, ARMThrottle: emulator.ThrottleOptions{Off: true}})
 	require.NoError(b, err)
 	defer func() {
 		if err := l.Close(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,4 +231,32 @@ func TestResponseSummary(t *testing.T) {
 		assert.Equal(t, "polling job x: "+tc.want, responseSummary(re, "polling job x: "+err.Error()))
 	}
 	assert.Equal(t, "a message of our own", responseSummary(&azcore.ResponseError{StatusCode: 404}, "a message of our own"))
+}
+
+// TestLocalProxy: only non-loopback hosts (the production-style blob hosts the
+// local workspace serves) go through its proxy.
+func TestLocalProxy(t *testing.T) {
+	proxy, err := url.Parse("http://127.0.0.1:9")
+	require.NoError(t, err)
+	pick := localProxy(proxy)
+	for _, tc := range []struct {
+		url   string
+		proxy bool
+	}{
+		{"https://127.0.0.1:8443/subscriptions/x", false},
+		{"https://[::1]:8443/x", false},
+		{"https://localhost:1/x", false},
+		{"https://devstoreaccount1.blob.core.windows.net/c/b", true},
+		{"https://azuremlexampledata.blob.core.windows.net/data/heart-disease-uci/data", true},
+	} {
+		r, err := http.NewRequest(http.MethodGet, tc.url, nil)
+		require.NoError(t, err)
+		got, err := pick(r)
+		require.NoError(t, err)
+		if tc.proxy {
+			assert.Equal(t, proxy, got, tc.url)
+		} else {
+			assert.Nil(t, got, tc.url)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -233,7 +234,7 @@ func openLocal(path string) (*workspace, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: httpsProxy: %w", path, err)
 		}
-		tr.Proxy = http.ProxyURL(pu)
+		tr.Proxy = localProxy(pu)
 	}
 	opts := &batchendpoint.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
@@ -319,4 +320,21 @@ func readRegular(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is not a regular file (%s); give the workspace.json written by examples/localworkspace", path, fi.Mode().Type())
 	}
 	return os.ReadFile(path)
+}
+
+// localProxy sends the production-style storage hosts through the local
+// workspace's proxy and everything on loopback (its ARM and scoring
+// listeners) directly, as NO_PROXY=localhost,127.0.0.1 would: a tunnel per
+// connection to the emulator's own listeners only adds a hop to every command.
+func localProxy(proxy *url.URL) func(*http.Request) (*url.URL, error) {
+	return func(r *http.Request) (*url.URL, error) {
+		h := r.URL.Hostname()
+		if h == "localhost" {
+			return nil, nil
+		}
+		if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+			return nil, nil
+		}
+		return proxy, nil
+	}
 }

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -32,7 +31,6 @@ type state struct {
 	SubscriptionID string            `json:"subscriptionId"`
 	ResourceGroup  string            `json:"resourceGroup"`
 	Workspace      string            `json:"workspace"`
-	HTTPSProxy     string            `json:"httpsProxy"`
 	TokenFiles     map[string]string `json:"tokenFiles"`
 }
 
@@ -76,11 +74,8 @@ func run(stateFile, endpoint, input string) error {
 	pool.AppendCertsFromPEM(pem)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig.RootCAs = pool
-	pu, err := url.Parse(st.HTTPSProxy)
-	if err != nil {
-		return err
-	}
-	tr.Proxy = http.ProxyURL(pu)
+	// No proxy: the invoke talks only to the emulator's loopback listeners
+	// (the storage URL input is only named, never fetched), as the CLI does.
 	client, err := batchendpoint.NewClient(batchendpoint.Workspace{SubscriptionID: st.SubscriptionID, ResourceGroup: st.ResourceGroup, Name: st.Workspace},
 		fileCred(st.TokenFiles), &batchendpoint.ClientOptions{ClientOptions: azcore.ClientOptions{
 			Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{

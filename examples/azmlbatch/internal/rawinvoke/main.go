@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -26,7 +25,6 @@ type state struct {
 	SubscriptionID string            `json:"subscriptionId"`
 	ResourceGroup  string            `json:"resourceGroup"`
 	Workspace      string            `json:"workspace"`
-	HTTPSProxy     string            `json:"httpsProxy"`
 	TokenFiles     map[string]string `json:"tokenFiles"`
 }
 
@@ -60,11 +58,8 @@ func run(stateFile, endpoint, input string) error {
 	pool.AppendCertsFromPEM(pem)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig.RootCAs = pool
-	pu, err := url.Parse(st.HTTPSProxy)
-	if err != nil {
-		return err
-	}
-	tr.Proxy = http.ProxyURL(pu)
+	// No proxy: the invoke talks only to the emulator's loopback listeners
+	// (the storage URL input is only named, never fetched), as the CLI does.
 	hc := &http.Client{Transport: tr, Timeout: time.Minute}
 	token := func(kind string) (string, error) {
 		b, err := os.ReadFile(st.TokenFiles[kind])
