@@ -9,13 +9,12 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/azmlbatch/azmlbatch/examples/azmlbatch/internal/benchstate"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -25,25 +24,16 @@ import (
 	"github.com/azmlbatch/azmlbatch/inputs"
 )
 
-type state struct {
-	ARMEndpoint    string            `json:"armEndpoint"`
-	CABundle       string            `json:"caBundle"`
-	SubscriptionID string            `json:"subscriptionId"`
-	ResourceGroup  string            `json:"resourceGroup"`
-	Workspace      string            `json:"workspace"`
-	TokenFiles     map[string]string `json:"tokenFiles"`
-}
-
 // fileCred returns the local workspace's token files by audience.
-type fileCred map[string]string
+type fileCred struct{ st benchstate.State }
 
 func (f fileCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	kind := "arm"
 	if strings.HasPrefix(o.Scopes[0], "https://ml.azure.com") {
 		kind = "ml"
 	}
-	b, err := os.ReadFile(f[kind])
-	return azcore.AccessToken{Token: strings.TrimSpace(string(b)), ExpiresOn: time.Now().Add(time.Hour)}, err
+	tok, err := f.st.Token(kind)
+	return azcore.AccessToken{Token: tok, ExpiresOn: time.Now().Add(time.Hour)}, err
 }
 
 func main() {
@@ -58,31 +48,17 @@ func main() {
 }
 
 func run(stateFile, endpoint, input string) error {
-	var st state
-	b, err := os.ReadFile(stateFile)
+	st, hc, err := benchstate.Load(stateFile)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return err
-	}
-	pem, err := os.ReadFile(st.CABundle)
-	if err != nil {
-		return err
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig.RootCAs = pool
-	// No proxy: the invoke talks only to the emulator's loopback listeners
-	// (the storage URL input is only named, never fetched), as the CLI does.
 	client, err := batchendpoint.NewClient(batchendpoint.Workspace{SubscriptionID: st.SubscriptionID, ResourceGroup: st.ResourceGroup, Name: st.Workspace},
-		fileCred(st.TokenFiles), &batchendpoint.ClientOptions{ClientOptions: azcore.ClientOptions{
+		fileCred{st}, &batchendpoint.ClientOptions{ClientOptions: azcore.ClientOptions{
 			Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
 				cloud.ResourceManager:     {Audience: "https://management.azure.com", Endpoint: st.ARMEndpoint},
 				batchendpoint.ServiceName: {Audience: "https://ml.azure.com"},
 			}},
-			Transport: &http.Client{Transport: tr, Timeout: time.Minute},
+			Transport: hc,
 		}})
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,16 +16,9 @@ import (
 	"os"
 	"strings"
 	"time"
-)
 
-type state struct {
-	ARMEndpoint    string            `json:"armEndpoint"`
-	CABundle       string            `json:"caBundle"`
-	SubscriptionID string            `json:"subscriptionId"`
-	ResourceGroup  string            `json:"resourceGroup"`
-	Workspace      string            `json:"workspace"`
-	TokenFiles     map[string]string `json:"tokenFiles"`
-}
+	"github.com/azmlbatch/azmlbatch/examples/azmlbatch/internal/benchstate"
+)
 
 const apiVersion = "2025-12-01"
 
@@ -42,34 +34,15 @@ func main() {
 }
 
 func run(stateFile, endpoint, input string) error {
-	var st state
-	b, err := os.ReadFile(stateFile)
+	st, hc, err := benchstate.Load(stateFile)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return err
-	}
-	pem, err := os.ReadFile(st.CABundle)
+	arm, err := st.Token("arm")
 	if err != nil {
 		return err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig.RootCAs = pool
-	// No proxy: the invoke talks only to the emulator's loopback listeners
-	// (the storage URL input is only named, never fetched), as the CLI does.
-	hc := &http.Client{Transport: tr, Timeout: time.Minute}
-	token := func(kind string) (string, error) {
-		b, err := os.ReadFile(st.TokenFiles[kind])
-		return strings.TrimSpace(string(b)), err
-	}
-	arm, err := token("arm")
-	if err != nil {
-		return err
-	}
-	ml, err := token("ml")
+	ml, err := st.Token("ml")
 	if err != nil {
 		return err
 	}
