@@ -436,10 +436,14 @@ func (s *Server) runJob(j *job) {
 	err := s.progress(j, scratch)
 	status, je := s.outcome(j, err)
 	s.logEnd(j, status, je)
-	// The logs are written before the final status shows, so a client that sees it can read them.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	s.flushLogs(ctx, j)
-	cancel()
+	// The logs are written before the final status shows, so a client that sees it can read them;
+	// not when the server is closing: nobody can read them then, and a hundred jobs writing to
+	// storage at once held Close for its whole timeout.
+	if !errors.Is(context.Cause(j.ctx), errShutdown) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.flushLogs(ctx, j)
+		cancel()
+	}
 	s.finish(j, status, je)
 }
 
