@@ -31,7 +31,8 @@ const DefaultRacyWindow = 2 * time.Second
 // lists the tree (stat only) and reuses the hash when that digest is the same;
 // any write changes the size or a time, and a replacement (rename over,
 // restore from a backup with the old mtime) changes the inode and change time.
-// Without them (Windows) only size and modification time are compared.
+// Without them (Windows) nothing is cached: size and modification time alone
+// cannot tell a rewrite that keeps both, and a wrong hash would reuse stale data.
 //
 // Trees with a file modified or changed within RacyWindow before the hashing
 // started, or after it (a clock ahead), are not cached (see DefaultRacyWindow):
@@ -126,8 +127,8 @@ func (c *HashCache) Scan(ctx context.Context, path string) (*Tree, error) {
 	if window <= 0 {
 		window = DefaultRacyWindow
 	}
-	if !rec.newest.Before(start.Add(-window)) {
-		return t, nil // racily clean: hash it again next time
+	if !statKeyRead || !rec.newest.Before(start.Add(-window)) {
+		return t, nil // no file identity here, or racily clean: hash it again next time
 	}
 	c.storeLocked(abs, &cacheEntry{digest: rec.sum(), hash: t.Hash})
 	return t, nil

@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// statKeyRead: this system reports change time, device and inode.
+const statKeyRead = true
+
 // statKey is what identifies a file beyond its size and modification time.
 type statKey struct {
 	ctime    int64 // status change time, ns; 0 when unknown

@@ -4,8 +4,11 @@ package localdata
 
 import "io/fs"
 
-// statKey is what identifies a file beyond its size and modification time;
-// here it is not read (on Windows, say), so only size and modification time count.
+// statKeyRead: not read here (on Windows, say), and size plus modification
+// time alone miss an in-place rewrite that keeps both, so HashCache stores nothing.
+const statKeyRead = false
+
+// statKey is what identifies a file beyond its size and modification time.
 type statKey struct {
 	ctime    int64
 	dev, ino uint64
