@@ -194,3 +194,103 @@ type DownloadLogsOptions struct {
 	// Kind, if set, downloads only the logs of this kind (LogKindUser, LogKindSystem).
 	Kind LogKind
 }
+
+// ListEndpointsOptions contains the optional parameters of Client.NewListEndpointsPager.
+type ListEndpointsOptions struct {
+	// placeholder for future optional parameters
+}
+
+// GetDeploymentOptions contains the optional parameters of Client.GetDeployment.
+type GetDeploymentOptions struct {
+	// placeholder for future optional parameters
+}
+
+// ListDeploymentsOptions contains the optional parameters of Client.NewListDeploymentsPager.
+type ListDeploymentsOptions struct {
+	// placeholder for future optional parameters
+}
+
+// ListDatastoresOptions contains the optional parameters of Client.NewListDatastoresPager.
+type ListDatastoresOptions struct {
+	// placeholder for future optional parameters
+}
+
+// ListDataAssetsOptions contains the optional parameters of Client.NewListDataAssetsPager.
+type ListDataAssetsOptions struct {
+	// ListViewType is sent as listViewType (default: not sent, which the
+	// service reads as ListViewTypeActiveOnly).
+	ListViewType ListViewType
+	// Limit, if positive, ends the listing after that many assets.
+	Limit int
+}
+
+// ListDataAssetVersionsOptions contains the optional parameters of Client.NewListDataAssetVersionsPager.
+type ListDataAssetVersionsOptions struct {
+	// ListViewType is sent as listViewType (default: not sent, which the
+	// service reads as ListViewTypeActiveOnly).
+	ListViewType ListViewType
+	// Limit, if positive, ends the listing after that many versions (and is
+	// sent as $top, so the service reads no more).
+	Limit int
+}
+
+// ListWorkspaceJobsOptions contains the optional parameters of
+// Client.NewListWorkspaceJobsPager. JobType, Tag, ListViewType and Properties
+// are sent to the service, which filters before it pages; Statuses,
+// CreatedAfter, CreatedBefore and Limit are applied by the client to what the
+// service returns.
+type ListWorkspaceJobsOptions struct {
+	// JobType is sent as jobType (Pipeline, Command, Sweep, ...).
+	JobType string
+	// Tag is sent as tag: only jobs that have a tag with this key are listed
+	// (TagBatchRun: batch jobs only). Default: every job.
+	Tag string
+	// ListViewType is sent as listViewType (default: not sent, which the
+	// service reads as ListViewTypeActiveOnly).
+	ListViewType ListViewType
+	// Properties is sent as properties: only jobs with each property are
+	// listed; a non-empty value must match too. Names may not contain = or ,
+	// and values may not contain ,.
+	Properties map[string]string
+	// Statuses, if set, keeps only jobs in one of these statuses.
+	Statuses []JobStatus
+	// CreatedAfter and CreatedBefore, if set, keep only jobs created in that
+	// window (systemData.createdAt; After is inclusive, Before exclusive).
+	CreatedAfter, CreatedBefore time.Time
+	// Limit, if positive, ends the listing after that many jobs.
+	Limit int
+}
+
+// JobWatcherOptions contains the optional parameters of Client.NewJobWatcher.
+type JobWatcherOptions struct {
+	// OnEvent, if set, is called with each status change of a watched job and
+	// once with its terminal status (JobEvent.Done). Calls come from Run's
+	// goroutine, one at a time, in the order the watcher learns of them; a
+	// slow OnEvent slows the watcher, not the budget. It may call Add.
+	OnEvent func(JobEvent)
+	// ReadsPerSecond caps the watcher's average ARM request rate (default
+	// DefaultWatcherReadsPerSecond).
+	ReadsPerSecond float64
+	// ReserveReads: when an answer's x-ms-ratelimit-remaining-subscription-reads
+	// is below it the watcher spaces its requests out further, up to four
+	// times at none left (default DefaultWatcherReserveReads; negative: never).
+	ReserveReads int
+	// Interval is the time from the start of one round through the list to
+	// the start of the next (default DefaultWatcherInterval). A round reads
+	// pages until every watched job has been seen.
+	Interval time.Duration
+	// NotFoundAfter is how long a job may be missing from the list (since it
+	// was added, or since it was last listed) before the watcher reads it by
+	// name; a job the service does not know then ends with a *NotFoundError
+	// event (default DefaultWatcherNotFoundAfter).
+	NotFoundAfter time.Duration
+	// Tag and Properties are sent as the list's tag and properties filters,
+	// so pages hold only jobs that may be watched: a tag every watched job
+	// carries (InvokeRequest.Tags) keeps pages dense. Default tag
+	// TagBatchRun. The list view is always ListViewTypeAll.
+	Tag        string
+	Properties map[string]string
+	// ExitWhenDone makes Run return nil once no added job is still running;
+	// otherwise Run waits for more until ctx ends.
+	ExitWhenDone bool
+}

@@ -314,3 +314,77 @@ func newListPager[W, T, R any](c *Client, api string, s listSpec[W, T], wrap fun
 		Tracer: c.tracer,
 	})
 }
+
+func systemDataFromWire(sd *wire.SystemData) SystemData {
+	if sd == nil {
+		return SystemData{}
+	}
+	return SystemData{CreatedAt: wire.ParseTime(sd.CreatedAt), CreatedBy: sd.CreatedBy, CreatedByType: sd.CreatedByType,
+		LastModifiedAt: wire.ParseTime(sd.LastModifiedAt), LastModifiedBy: sd.LastModifiedBy, LastModifiedByType: sd.LastModifiedByType}
+}
+
+func identityFromWire(id *wire.Identity) *ManagedIdentity {
+	if id == nil {
+		return nil
+	}
+	m := &ManagedIdentity{Type: id.Type, PrincipalID: id.PrincipalID, TenantID: id.TenantID}
+	for k, v := range id.UserAssignedIdentities {
+		if m.UserAssigned == nil {
+			m.UserAssigned = make(map[string]UserAssignedIdentity, len(id.UserAssignedIdentities))
+		}
+		m.UserAssigned[k] = UserAssignedIdentity(v)
+	}
+	return m
+}
+
+func assetRefFromWire(r *wire.AssetReference) *AssetReference {
+	if r == nil || (r.ReferenceType == "" && r.AssetID == "") {
+		return nil
+	}
+	return &AssetReference{ReferenceType: r.ReferenceType, AssetID: r.AssetID}
+}
+
+func endpointFromWire(w *wire.BatchEndpoint) Endpoint {
+	p := w.Properties
+	e := Endpoint{Name: w.Name, ID: w.ID, Location: w.Location, ScoringURI: p.ScoringURI, Description: p.Description,
+		AuthMode: p.AuthMode, OpenAPIURI: p.SwaggerURI, ProvisioningState: p.ProvisioningState, Tags: w.Tags,
+		Properties: p.Properties, Identity: identityFromWire(w.Identity), SystemData: systemDataFromWire(w.SystemData)}
+	if d := p.Defaults; d != nil && d.DeploymentName != nil {
+		e.DefaultDeployment = *d.DeploymentName
+	}
+	return e
+}
+
+// deploymentFromWire reads a deployment of endpoint.
+func deploymentFromWire(endpoint string, w *wire.BatchDeployment) Deployment {
+	p := w.Properties
+	d := Deployment{Name: w.Name, Endpoint: endpoint, ID: w.ID, Kind: DeploymentKindModel, Location: w.Location,
+		Description: p.Description, Tags: w.Tags, Properties: p.Properties, ProvisioningState: p.ProvisioningState,
+		Compute: p.Compute, Model: assetRefFromWire(p.Model), EnvironmentID: p.EnvironmentID,
+		EnvironmentVariables: p.EnvironmentVariables, ErrorThreshold: p.ErrorThreshold, LoggingLevel: p.LoggingLevel,
+		MaxConcurrencyPerInstance: p.MaxConcurrencyPerInstance, MiniBatchSize: p.MiniBatchSize,
+		OutputAction: p.OutputAction, OutputFileName: p.OutputFileName, SystemData: systemDataFromWire(w.SystemData)}
+	if c := p.CodeConfiguration; c != nil {
+		d.CodeConfiguration = &CodeConfiguration{CodeID: c.CodeID, ScoringScript: c.ScoringScript}
+	}
+	if r := p.Resources; r != nil {
+		d.Resources = &DeploymentResources{InstanceCount: r.InstanceCount, InstanceType: r.InstanceType, Properties: r.Properties}
+	}
+	if r := p.RetrySettings; r != nil {
+		d.RetrySettings = &RetrySettings{MaxRetries: r.MaxRetries, Timeout: r.Timeout}
+	}
+	// The same test as Invoke's deployment lookup.
+	if cfg := p.DeploymentConfiguration; cfg != nil && strings.EqualFold(cfg.DeploymentConfigurationType, "PipelineComponent") {
+		d.Kind = DeploymentKindPipelineComponent
+		d.Component = assetRefFromWire(cfg.ComponentID)
+		d.Settings = cfg.Settings
+	}
+	return d
+}
+
+func dataContainerFromWire(w *wire.DataContainer) DataAssetContainer {
+	p := w.Properties
+	return DataAssetContainer{Name: w.Name, ID: w.ID, Kind: p.DataType, Description: p.Description,
+		LatestVersion: p.LatestVersion, NextVersion: p.NextVersion, Tags: p.Tags, Properties: p.Properties,
+		Archived: p.IsArchived, SystemData: systemDataFromWire(w.SystemData)}
+}

@@ -99,3 +99,44 @@ type UpdateJobTagsResponse struct {
 	// JobDetails is the job as the service answered the update.
 	JobDetails
 }
+
+// ListEndpointsResponse is one page of Client.NewListEndpointsPager.
+type ListEndpointsResponse struct {
+	// Endpoints on this page.
+	Endpoints []Endpoint
+}
+
+// GetDeploymentResponse contains the response of Client.GetDeployment.
+type GetDeploymentResponse struct {
+	Deployment
+}
+
+// ListDeploymentsResponse is one page of Client.NewListDeploymentsPager.
+type ListDeploymentsResponse struct {
+	// Deployments on this page.
+	Deployments []Deployment
+}
+
+// ListDatastoresResponse is one page of Client.NewListDatastoresPager.
+type ListDatastoresResponse struct {
+	// Datastores on this page.
+	Datastores []Datastore
+}
+
+// ListDataAssetsResponse is one page of Client.NewListDataAssetsPager.
+type ListDataAssetsResponse struct {
+	// DataAssets on this page, each with all its versions.
+	DataAssets []DataAssetContainer
+}
+
+// ListDataAssetVersionsResponse is one page of Client.NewListDataAssetVersionsPager.
+type ListDataAssetVersionsResponse struct {
+	// Versions on this page, newest first.
+	Versions []DataAsset
+}
+
+// ListWorkspaceJobsResponse is one page of Client.NewListWorkspaceJobsPager.
+type ListWorkspaceJobsResponse struct {
+	// Jobs on this page, as the ARM jobs list reports them.
+	Jobs []JobDetails
+}

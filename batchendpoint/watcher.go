@@ -38,67 +38,6 @@ const (
 	DefaultWatcherNotFoundAfter = 2 * time.Minute
 )
 
-// JobWatcherOptions contains the optional parameters of Client.NewJobWatcher.
-type JobWatcherOptions struct {
-	// OnEvent, if set, is called with each status change of a watched job and
-	// once with its terminal status (JobEvent.Done). Calls come from Run's
-	// goroutine, one at a time, in the order the watcher learns of them; a
-	// slow OnEvent slows the watcher, not the budget. It may call Add.
-	OnEvent func(JobEvent)
-	// ReadsPerSecond caps the watcher's average ARM request rate (default
-	// DefaultWatcherReadsPerSecond).
-	ReadsPerSecond float64
-	// ReserveReads: when an answer's x-ms-ratelimit-remaining-subscription-reads
-	// is below it the watcher spaces its requests out further, up to four
-	// times at none left (default DefaultWatcherReserveReads; negative: never).
-	ReserveReads int
-	// Interval is the time from the start of one round through the list to
-	// the start of the next (default DefaultWatcherInterval). A round reads
-	// pages until every watched job has been seen.
-	Interval time.Duration
-	// NotFoundAfter is how long a job may be missing from the list (since it
-	// was added, or since it was last listed) before the watcher reads it by
-	// name; a job the service does not know then ends with a *NotFoundError
-	// event (default DefaultWatcherNotFoundAfter).
-	NotFoundAfter time.Duration
-	// Tag and Properties are sent as the list's tag and properties filters,
-	// so pages hold only jobs that may be watched: a tag every watched job
-	// carries (InvokeRequest.Tags) keeps pages dense. Default tag
-	// TagBatchRun. The list view is always ListViewTypeAll.
-	Tag        string
-	Properties map[string]string
-	// ExitWhenDone makes Run return nil once no added job is still running;
-	// otherwise Run waits for more until ctx ends.
-	ExitWhenDone bool
-}
-
-// JobEvent is a change of a watched job.
-type JobEvent struct {
-	// Name is the job's name.
-	Name string
-	// Status is the job's status now; Previous the status known before ("" at
-	// the watcher's first sight of a job added by name).
-	Status, Previous JobStatus
-	// Job is the job as the list reported it (no failure details: Client.GetJob
-	// reads them from Run History).
-	Job JobDetails
-	// Done reports the job's last event: its status is terminal, or Err is set.
-	Done bool
-	// Err is set when the job cannot be followed: the service does not know it
-	// (a *NotFoundError wrapping its 404).
-	Err error
-}
-
-// JobWatcherStats counts a watcher's requests.
-type JobWatcherStats struct {
-	// Requests is the number of ARM requests sent (list pages and reads by name).
-	Requests int
-	// Throttled is the number of answers 429.
-	Throttled int
-	// Rounds is the number of rounds through the list started.
-	Rounds int
-}
-
 // JobWatcher follows many jobs to their end within Azure Resource Manager's
 // read budget: it reads their status from pages of the workspace's ARM jobs
 // list (one request answers a page of jobs) instead of one GET per job,
