@@ -228,21 +228,19 @@ type armDataVersionProps struct {
 	IsArchived  bool              `json:"isArchived"`
 }
 
-type armDataVersion struct {
-	ID         string              `json:"id"`
-	Name       string              `json:"name"`
-	Type       string              `json:"type"`
-	Properties armDataVersionProps `json:"properties"`
-	SystemData armSystemData       `json:"systemData"`
+// armProxyResource is the envelope ARM gives a resource without a location
+// (data versions and containers, datastores, jobs) around its properties.
+type armProxyResource[P any] struct {
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Type       string        `json:"type"`
+	Properties P             `json:"properties"`
+	SystemData armSystemData `json:"systemData"`
 }
 
-type armDataContainer struct {
-	ID         string                `json:"id"`
-	Name       string                `json:"name"`
-	Type       string                `json:"type"`
-	Properties armDataContainerProps `json:"properties"`
-	SystemData armSystemData         `json:"systemData"`
-}
+type armDataVersion = armProxyResource[armDataVersionProps]
+
+type armDataContainer = armProxyResource[armDataContainerProps]
 
 type armDataContainerProps struct {
 	Description   *string           `json:"description"`
@@ -254,13 +252,7 @@ type armDataContainerProps struct {
 	NextVersion   string            `json:"nextVersion,omitempty"`
 }
 
-type armDatastore struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name"`
-	Type       string            `json:"type"`
-	Properties armDatastoreProps `json:"properties"`
-	SystemData armSystemData     `json:"systemData"`
-}
+type armDatastore = armProxyResource[armDatastoreProps]
 
 type armDatastoreProps struct {
 	Description                   *string           `json:"description"`
@@ -332,13 +324,7 @@ type armJobProps struct {
 	Outputs        map[string]armJobOutput  `json:"outputs"`
 }
 
-type armJob struct {
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	Type       string        `json:"type"`
-	Properties armJobProps   `json:"properties"`
-	SystemData armSystemData `json:"systemData"`
-}
+type armJob = armProxyResource[armJobProps]
 
 // runDetails is Run History's run details, where clients read a failed job's
 // error and its log files; child lists and run data carry the same run shape.
