@@ -124,18 +124,8 @@ func (p *jsonScanner) object(member func(key []byte) error) error {
 		if err := member(k); err != nil {
 			return err
 		}
-		p.space()
-		if p.i >= len(p.b) {
-			return p.fail()
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return nil
-		default:
-			return p.fail()
+		if end, err := p.separator('}'); end || err != nil {
+			return err
 		}
 	}
 }
@@ -229,18 +219,8 @@ func (p *jsonScanner) skip() error {
 			if err := p.skip(); err != nil {
 				return err
 			}
-			p.space()
-			if p.i >= len(p.b) {
-				return p.fail()
-			}
-			switch p.b[p.i] {
-			case ',':
-				p.i++
-			case ']':
-				p.i++
-				return nil
-			default:
-				return p.fail()
+			if end, err := p.separator(']'); end || err != nil {
+				return err
 			}
 		}
 	case c == '"':
@@ -298,4 +278,22 @@ func (p *jsonScanner) number() error {
 		return p.fail()
 	}
 	return nil
+}
+
+// separator reads what follows a member or element: ',' (more follow) or the
+// closing byte (end is true); anything else is a syntax error.
+func (p *jsonScanner) separator(closing byte) (end bool, err error) {
+	p.space()
+	if p.i >= len(p.b) {
+		return false, p.fail()
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		return false, nil
+	case closing:
+		p.i++
+		return true, nil
+	}
+	return false, p.fail()
 }
